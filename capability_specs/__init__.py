@@ -1,0 +1,1 @@
+"""Generated capability specs, one JSON file per Navidrome release (package data)."""

@@ -1,0 +1,222 @@
+"""The analysis engine: read a plugin through the front-ends, run the rules, filter the findings.
+
+Both faces use it: `nd-lsp check` once per plugin, the language server on every edit. File facts are
+cached by content, so re-checking after an edit re-reads only the file that changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nd_lsp.check.discovery import MANIFEST, plugin_source_files
+from nd_lsp.config import Settings
+from nd_lsp.frontends.facts import BuildFacts, FileFacts, Language, ManifestFacts, PluginFacts
+from nd_lsp.frontends.suppressions import find_suppressions, is_suppressed
+from nd_lsp.rules.context import RuleContext
+from nd_lsp.rules.finding import Finding
+from nd_lsp.rules.registry import all_rules
+from nd_lsp.specs.loader import load_spec
+from nd_lsp.specs.model import PdkLayout
+from nd_lsp.specs.resolve import resolve_version
+
+log = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 2_000_000  # larger sources are reported, not analysed
+MAX_FINDINGS_PER_FILE = 500
+
+FileReader = Callable[[Path, str, PdkLayout], FileFacts]
+
+
+@dataclass(frozen=True)
+class ReadProblem:
+    """A file that could not be analysed, with the reason a user can act on."""
+
+    path: Path
+    reason: str
+
+
+@dataclass
+class CheckResult:
+    root: Path
+    version: str
+    version_source: str
+    findings: list[Finding] = field(default_factory=list)
+    problems: list[ReadProblem] = field(default_factory=list)
+
+
+def _file_reader(language: Language) -> FileReader:
+    """Front-ends are imported lazily: a Rust plugin never pays for jedi."""
+    if language == "rust":
+        from nd_lsp.frontends.rust import read_rust
+
+        return read_rust
+    if language == "go":
+        from nd_lsp.frontends.go import read_go
+
+        return read_go
+    from nd_lsp.frontends.python import read_python
+
+    return read_python
+
+
+def read_text(path: Path, overlays: Mapping[Path, str]) -> str:
+    """An open editor buffer wins over the file on disk. Raises OSError/UnicodeDecodeError/ValueError."""
+    if path in overlays:
+        return overlays[path]
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ValueError(f"file is larger than {MAX_FILE_BYTES // 1_000_000} MB; not analysed")
+    data = path.read_bytes()
+    if b"\0" in data[:8192]:
+        raise ValueError("binary file; not analysed")
+    return data.decode("utf-8")
+
+
+class Analyzer:
+    """Reads plugins and runs the rules, caching each file's facts by its content."""
+
+    def __init__(self) -> None:
+        self._file_cache: dict[tuple[Path, str], FileFacts] = {}
+
+    def read_source(self, path: Path, language: Language, text: str, layout: PdkLayout) -> FileFacts:
+        key = (path, hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest())
+        cached = self._file_cache.get(key)
+        if cached is None:
+            cached = _file_reader(language)(path, text, layout)
+            cached.suppressions = find_suppressions(text, language)
+            self._file_cache = {k: v for k, v in self._file_cache.items() if k[0] != path}
+            self._file_cache[key] = cached
+        return cached
+
+    def collect(
+        self,
+        root: Path,
+        layout: PdkLayout,
+        overlays: Mapping[Path, str],
+        sources: dict[Path, str],
+        problems: list[ReadProblem],
+        build: tuple[BuildFacts | None, BuildFacts | None] = (None, None),
+    ) -> PluginFacts:
+        plugin = PluginFacts(root=root, cargo=build[0], gomod=build[1])
+        plugin.manifest = _read_manifest(root / MANIFEST, overlays, sources, problems)
+        files = plugin_source_files(root)
+        known = {p for p, _ in files}
+        files += [(p, lang) for p, lang in _overlay_sources(root, overlays) if p not in known]
+        for path, language in files:
+            try:
+                text = read_text(path, overlays)
+            except (OSError, UnicodeDecodeError, ValueError) as exc:
+                problems.append(ReadProblem(path, _reason(exc)))
+                continue
+            sources[path] = text
+            try:
+                plugin.files[path] = self.read_source(path, language, text, layout)
+            except RecursionError:
+                problems.append(ReadProblem(path, "file is nested too deeply to analyse"))
+        return plugin
+
+    def check(self, root: Path, settings: Settings, overlays: Mapping[Path, str] | None = None) -> CheckResult:
+        overlays = overlays or {}
+        sources: dict[Path, str] = {}
+        problems: list[ReadProblem] = []
+        # Build files first: they decide the version, and the version decides the PDK layout.
+        cargo = _read_build(root / "Cargo.toml", "cargo", overlays, sources, problems)
+        gomod = _read_build(root / "go.mod", "gomod", overlays, sources, problems)
+        version, source = resolve_version(settings.navidrome_version, cargo, gomod)
+        spec = load_spec(version)
+        plugin = self.collect(root, spec.layout, overlays, sources, problems, (cargo, gomod))
+        ctx = RuleContext(plugin=plugin, spec=spec, version_source=source, sources=sources)
+        findings = [f for f in run_rules(ctx, settings) if not _suppressed(f, plugin)]
+        return CheckResult(root, version, source, _capped(findings), problems)
+
+
+def run_rules(ctx: RuleContext, settings: Settings) -> list[Finding]:
+    findings: list[Finding] = []
+    for rule_class in all_rules():
+        if not settings.enabled(rule_class.code):
+            continue
+        try:
+            findings.extend(rule_class().check(ctx))
+        except Exception:  # a rule bug must not hide every other finding
+            log.exception("rule %s failed on %s", rule_class.code, ctx.plugin.root)
+    findings.sort(key=lambda f: (str(f.path), f.span.start, f.code))
+    return findings
+
+
+def _suppressed(finding: Finding, plugin: PluginFacts) -> bool:
+    facts = plugin.files.get(finding.path)
+    return facts is not None and is_suppressed(facts.suppressions, finding.span.start.line, finding.code)
+
+
+def _capped(findings: list[Finding]) -> list[Finding]:
+    per_file: dict[Path, int] = {}
+    kept = []
+    for finding in findings:
+        count = per_file.get(finding.path, 0)
+        if count < MAX_FINDINGS_PER_FILE:
+            kept.append(finding)
+        per_file[finding.path] = count + 1
+    return kept
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return "not valid UTF-8; not analysed"
+    if isinstance(exc, OSError):
+        return f"cannot read: {exc.strerror or exc}"
+    return str(exc)
+
+
+def _overlay_sources(root: Path, overlays: Mapping[Path, str]) -> list[tuple[Path, Language]]:
+    """Open buffers of the plugin that are not on disk yet (a new, unsaved file)."""
+    from nd_lsp.check.discovery import language_of
+
+    result: list[tuple[Path, Language]] = []
+    for path in overlays:
+        language = language_of(path)
+        if language and language != "manifest" and root in path.parents:
+            result.append((path, language))
+    return result
+
+
+def _read_manifest(
+    path: Path, overlays: Mapping[Path, str], sources: dict[Path, str], problems: list[ReadProblem]
+) -> ManifestFacts | None:
+    if path not in overlays and not path.is_file():
+        return None
+    from nd_lsp.frontends.manifest import read_manifest
+
+    try:
+        text = read_text(path, overlays)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        problems.append(ReadProblem(path, _reason(exc)))
+        return None
+    sources[path] = text
+    return read_manifest(path, text)
+
+
+def _read_build(
+    path: Path,
+    kind: str,
+    overlays: Mapping[Path, str],
+    sources: dict[Path, str],
+    problems: list[ReadProblem],
+) -> BuildFacts | None:
+    if path not in overlays and not path.is_file():
+        return None
+    try:
+        text = read_text(path, overlays)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        problems.append(ReadProblem(path, _reason(exc)))
+        return None
+    sources[path] = text
+    if kind == "cargo":
+        from nd_lsp.frontends.cargo import read_cargo
+
+        return read_cargo(path, text)
+    from nd_lsp.frontends.gomod import read_gomod
+
+    return read_gomod(path, text)

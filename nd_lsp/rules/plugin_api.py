@@ -1,0 +1,132 @@
+"""How a plugin's facts meet the spec: its exports, the host functions it calls, name suggestions."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from nd_lsp.frontends.facts import ExportDef, HostCall, HostImport, Language, PluginFacts, Registration, Span
+from nd_lsp.rules.context import RuleContext
+from nd_lsp.specs.model import Capability, CapabilityMethod, HostFunction, HostService, Spec
+
+ExportOrigin = Literal["macro", "plugin_fn", "wasmexport", "python_plugin_fn", "go_package"]
+
+
+@dataclass(frozen=True)
+class PluginExport:
+    """One wasm export the built plugin will have, and the code that produces it."""
+
+    name: str
+    span: Span
+    language: Language
+    origin: ExportOrigin
+    capability: Capability | None = None  # None when the name is no capability export of the spec
+    method: CapabilityMethod | None = None
+    registration: Registration | None = None
+    definition: ExportDef | None = None
+
+
+def resolve_host_call(spec: Spec, call: HostCall) -> tuple[HostService, HostFunction] | None:
+    """The spec's host function a call names, or None when the spec has no such function."""
+    for service in spec.host_services:
+        if call.kind == "rust_wrapper" and service.rust_module != call.service:
+            continue
+        for function in service.functions:
+            if _call_names(call, function):
+                return service, function
+    return None
+
+
+def _call_names(call: HostCall, function: HostFunction) -> bool:
+    if call.kind == "rust_wrapper":
+        return function.rust_function == call.function
+    if call.kind == "go_wrapper":
+        return function.go_function == call.function
+    if call.kind == "python_wrapper":
+        return bool(function.python_function) and function.python_function == call.function
+    return function.import_name == call.function
+
+
+def resolve_host_import(spec: Spec, imp: HostImport) -> tuple[HostService, HostFunction] | None:
+    """The spec's host function a raw import declaration names (namespace checked by ND204)."""
+    found = spec.all_host_functions().get(imp.name)
+    return found
+
+
+def macro_exports(spec: Spec, registration: Registration) -> tuple[Capability, tuple[str, ...]] | None:
+    """The capability and exports a Rust register macro generates, or None for an unknown macro."""
+    for capability in spec.capabilities:
+        for macro in capability.rust_macros:
+            if macro.name == registration.name:
+                return capability, macro.exports
+    return None
+
+
+def capability_for_go_package(spec: Spec, import_path: str) -> Capability | None:
+    return next((c for c in spec.capabilities if c.go_package and c.go_package == import_path), None)
+
+
+def plugin_exports(ctx: RuleContext) -> list[PluginExport]:
+    """Every export the plugin produces: Rust macros and #[plugin_fn], Go wasmexports and linked
+    capability packages (importing one links all of its //go:wasmexport functions), Python plugin_fn."""
+    return list(_exports(ctx.spec, ctx.plugin))
+
+
+def _exports(spec: Spec, plugin: PluginFacts) -> Iterable[PluginExport]:
+    by_name = spec.all_exports()
+    for registration in plugin.registrations():
+        if registration.language != "rust":
+            continue
+        generated = macro_exports(spec, registration)
+        if generated is None:
+            continue
+        capability, names = generated
+        for name in names:
+            method = next((m for m in capability.methods if m.export == name), None)
+            yield PluginExport(name, registration.span, "rust", "macro", capability, method, registration)
+    for imp in plugin.imports():
+        if imp.language != "go":
+            continue
+        capability = capability_for_go_package(spec, imp.path)
+        if capability is not None:
+            for method in capability.methods:
+                yield PluginExport(method.export, imp.span, "go", "go_package", capability, method)
+    for definition in plugin.exports():
+        known = by_name.get(definition.name)
+        yield PluginExport(
+            definition.name,
+            definition.name_span,
+            definition.language,
+            definition.kind,
+            known[0] if known else None,
+            known[1] if known else None,
+            definition=definition,
+        )
+
+
+def exported_names(ctx: RuleContext) -> frozenset[str]:
+    return frozenset(e.name for e in plugin_exports(ctx))
+
+
+def suggest(name: str, candidates: Iterable[str], *, limit: int = 1) -> list[str]:
+    """Did-you-mean: the closest candidates, preferring ones that contain the name (a missing prefix
+    like `register_artist_biography` → `register_metadata_artist_biography`, `get_all` → `get_all_libraries`)."""
+    pool = sorted(set(candidates) - {name})
+    lowered = name.lower()
+    scored: list[tuple[float, str]] = []
+    for candidate in pool:
+        ratio = difflib.SequenceMatcher(None, lowered, candidate.lower()).ratio()
+        if lowered and (lowered in candidate.lower() or _tail_matches(lowered, candidate.lower())):
+            ratio += 0.3
+        if ratio >= 0.6:
+            scored.append((ratio, candidate))
+    scored.sort(key=lambda pair: (-pair[0], pair[1]))
+    return [candidate for _, candidate in scored[:limit]]
+
+
+def _tail_matches(name: str, candidate: str) -> bool:
+    """`register_artist_biography` and `register_metadata_artist_biography` share head and tail."""
+    head, _, tail = name.partition("_")
+    return bool(tail) and candidate.startswith(head) and candidate.endswith(tail)

@@ -1,0 +1,1 @@
+"""server layer of nd-lsp."""

@@ -1,0 +1,147 @@
+"""Load capability specs shipped with nd-lsp into the typed model, cached per process."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import types
+import typing
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+from nd_lsp.specs.model import SPEC_FORMAT, Spec
+
+T = TypeVar("T")
+
+SPEC_PACKAGE = "nd_lsp.capability_specs"
+MASTER = "master"
+
+
+class UnknownVersionError(LookupError):
+    """A Navidrome version nd-lsp has no spec for."""
+
+    def __init__(self, requested: str, known: tuple[str, ...]) -> None:
+        self.requested = requested
+        self.known = known
+        super().__init__(
+            f"unknown Navidrome version {requested!r}; known versions: {', '.join(known)}"
+        )
+
+
+class SpecFormatError(ValueError):
+    """A spec file that does not match the model."""
+
+
+def normalize_version(text: str) -> str:
+    """`v0.63.2` and `0.63.2` name the same release; `master`/`HEAD` name the newest commit."""
+    text = text.strip()
+    if text.lower() in {MASTER, "head", "main"}:
+        return MASTER
+    return text[1:] if text[:1] in {"v", "V"} else text
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """Sort key: releases by number, master after every release."""
+    if version == MASTER:
+        return (1_000_000,)
+    parts = []
+    for piece in version.split("."):
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
+
+
+def _spec_dir() -> Path:
+    return Path(str(resources.files(SPEC_PACKAGE)))
+
+
+@functools.lru_cache(maxsize=1)
+def available_versions() -> tuple[str, ...]:
+    """Versions with a spec file, oldest first (master last)."""
+    names = [p.stem for p in _spec_dir().glob("*.json")]
+    return tuple(sorted(names, key=version_key))
+
+
+def released_versions() -> tuple[str, ...]:
+    return tuple(v for v in available_versions() if v != MASTER)
+
+
+def newest_release() -> str:
+    releases = released_versions()
+    if not releases:
+        raise UnknownVersionError("newest release", available_versions())
+    return releases[-1]
+
+
+@functools.cache
+def load_spec(version: str) -> Spec:
+    """The spec of one Navidrome version (`0.63.2`, `v0.63.2` or `master`)."""
+    name = normalize_version(version)
+    if name not in available_versions():
+        raise UnknownVersionError(version, available_versions())
+    return load_spec_file(_spec_dir() / f"{name}.json")
+
+
+def load_spec_file(path: Path) -> Spec:
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return spec_from_dict(raw)
+
+
+def spec_from_dict(raw: Mapping[str, Any]) -> Spec:
+    if raw.get("format") != SPEC_FORMAT:
+        raise SpecFormatError(f"spec format {raw.get('format')!r} is not {SPEC_FORMAT}")
+    return _build(Spec, raw)
+
+
+def spec_to_dict(spec: Spec) -> dict[str, Any]:
+    return typing.cast(dict[str, Any], _to_plain(spec))
+
+
+def _to_plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple | list):
+        return [_to_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _to_plain(v) for k, v in value.items()}
+    return value
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _build(cls: type[T], raw: Mapping[str, Any]) -> T:
+    if not isinstance(raw, Mapping):
+        raise SpecFormatError(f"{cls.__name__}: expected an object, got {type(raw).__name__}")
+    hints = _hints(cls)
+    kwargs: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.name in raw:
+            kwargs[f.name] = _convert(hints[f.name], raw[f.name], f"{cls.__name__}.{f.name}")
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        raise SpecFormatError(f"{cls.__name__}: {exc}") from exc
+
+
+def _convert(hint: Any, value: Any, where: str) -> Any:
+    origin = typing.get_origin(hint)
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value)
+    if origin is tuple:
+        item = typing.get_args(hint)[0]
+        if not isinstance(value, list):
+            raise SpecFormatError(f"{where}: expected a list")
+        return tuple(_convert(item, v, where) for v in value)
+    if origin in (typing.Union, types.UnionType):
+        return value
+    if origin is not None:  # Mapping[str, Any]
+        return value
+    if hint in (str, int, bool) and not isinstance(value, hint):
+        raise SpecFormatError(f"{where}: expected {hint.__name__}, got {type(value).__name__}")
+    return value
