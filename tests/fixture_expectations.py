@@ -66,9 +66,9 @@ def fixture_folders(base: Path) -> list[Path]:
     """Every fixture: a folder holding a plugin (manifest.json, Cargo.toml, go.mod or sources)."""
     folders = []
     for marker in sorted(base.rglob("*")):
-        if marker.is_dir() and ".fixed" not in marker.parts and _is_plugin(marker):
-            if not any(parent in folders for parent in marker.parents):
-                folders.append(marker)
+        is_fixture = marker.is_dir() and ".fixed" not in marker.parts and _is_plugin(marker)
+        if is_fixture and not any(parent in folders for parent in marker.parents):
+            folders.append(marker)
     return folders
 
 

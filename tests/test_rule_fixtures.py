@@ -6,12 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from fixture_expectations import Expected, fixture_expectations, fixture_folders
+
+from nd_lsp.check.discovery import language_of
 from nd_lsp.check.edits import apply_edits
 from nd_lsp.check.engine import Analyzer
 from nd_lsp.config import load_settings
+from nd_lsp.frontends.manifest import read_manifest
 from nd_lsp.rules.finding import Finding
+from nd_lsp.specs.loader import load_spec
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 FOLDERS = fixture_folders(FIXTURES)
@@ -45,8 +48,13 @@ def test_fixture_gets_exactly_the_findings_drawn_in_it(folder: Path) -> None:
     assert [a.describe() for a in actual] == [e.describe() for e in expected]
 
 
-def _fixable(folder: Path) -> list[tuple[int, Finding]]:
-    return [(i, f) for i, f in enumerate(_check(folder)) if f.fixes]
+def _parses(path: Path, text: str) -> bool:
+    language = language_of(path)
+    if language == "manifest":
+        return not read_manifest(path, text).syntax_error
+    if language is None:
+        return True
+    return not Analyzer().read_source(path, language, text, load_spec("master").layout).has_syntax_errors
 
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=_ids)
@@ -65,6 +73,10 @@ def test_each_fix_removes_its_finding_and_nothing_else_appears(folder: Path) -> 
             assert same_code_after < same_code_before, f"{fix.title!r} did not remove {finding.code}"
             new_codes = {f.code for f in after} - {f.code for f in findings}
             assert not new_codes, f"{fix.title!r} introduced {sorted(new_codes)}"
+            for path, text in overlays.items():
+                before = path.read_text(encoding="utf-8") if path.exists() else ""
+                if _parses(path, before):
+                    assert _parses(path, text), f"{fix.title!r} left {path.name} unparseable"
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 2_000_000  # larger sources are reported, not analysed
 MAX_FINDINGS_PER_FILE = 500
+LEGACY_API_CODE = "ND100"
 
 FileReader = Callable[[Path, str, PdkLayout], FileFacts]
 
@@ -67,7 +69,10 @@ def read_text(path: Path, overlays: Mapping[Path, str]) -> str:
     """An open editor buffer wins over the file on disk. Raises OSError/UnicodeDecodeError/ValueError."""
     if path in overlays:
         return overlays[path]
-    if path.stat().st_size > MAX_FILE_BYTES:
+    status = path.stat()
+    if not stat.S_ISREG(status.st_mode):  # a FIFO or device would block the read forever
+        raise ValueError("not a regular file; not analysed")
+    if status.st_size > MAX_FILE_BYTES:
         raise ValueError(f"file is larger than {MAX_FILE_BYTES // 1_000_000} MB; not analysed")
     data = path.read_bytes()
     if b"\0" in data[:8192]:
@@ -116,6 +121,7 @@ class Analyzer:
                 plugin.files[path] = self.read_source(path, language, text, layout)
             except RecursionError:
                 problems.append(ReadProblem(path, "file is nested too deeply to analyse"))
+        _link_across_files(plugin)
         return plugin
 
     def check(self, root: Path, settings: Settings, overlays: Mapping[Path, str] | None = None) -> CheckResult:
@@ -133,9 +139,26 @@ class Analyzer:
         return CheckResult(root, version, source, _capped(findings), problems)
 
 
+def _link_across_files(plugin: PluginFacts) -> None:
+    """Resolve what one file names and another declares (constants of the crate or Go package)."""
+    languages = plugin.languages
+    if "rust" in languages:
+        from nd_lsp.frontends.rust import resolve_crate_constants
+
+        resolve_crate_constants(plugin)
+    if "go" in languages:
+        from nd_lsp.frontends.go import link_go_package
+
+        link_go_package(plugin)
+
+
 def run_rules(ctx: RuleContext, settings: Settings) -> list[Finding]:
     findings: list[Finding] = []
-    for rule_class in all_rules():
+    rules = all_rules()
+    if any(f.legacy_api for f in ctx.plugin.files.values()):
+        # A plugin for the pre-0.60 API gets one finding saying so, and nothing else.
+        rules = tuple(r for r in rules if r.code == LEGACY_API_CODE)
+    for rule_class in rules:
         if not settings.enabled(rule_class.code):
             continue
         try:

@@ -47,6 +47,10 @@ class Argument:
     # dict / struct / map literal: each key with its span and value (Python request dicts,
     # Go `host.ScrobbleOptions{MaxItems: 6000}`, Rust struct literals).
     entries: tuple[Entry, ...] = ()
+    # What kind of literal was written, even when its value is not kept: "str", "bytes", "int",
+    # "float", "bool", "none", "list", "dict", "fstring"; "" when not a literal (a call, a name).
+    # For a dict, `resolved` means every key is known (no `**spread`, no computed key).
+    literal_kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,8 @@ class Registration:
     target_span: Span | None = None
     enclosing_function: str = ""  # Go: "main", "init", ...; "" at top level
     path_segments: tuple[str, ...] = ()  # Rust macro path as written, e.g. ("nd_pdk", "register_x")
+    # Go: the target is passed as a value (`Register(T{})`), whose method set lacks pointer-receiver methods.
+    by_value: bool = False
 
 
 @dataclass(frozen=True)
@@ -212,6 +218,20 @@ class GlobalWrite:
 
 
 @dataclass(frozen=True)
+class InterfaceAssertion:
+    """Go `var _ pkg.Iface = (*T)(nil)`: the code states that T implements an interface."""
+
+    language: Language
+    package: str  # import path of the interface's package
+    interface: str  # e.g. "ArtistBiographyProvider"
+    type_name: str  # e.g. "myPlugin"
+    span: Span  # the whole declaration
+    interface_span: Span
+    type_span: Span
+    pointer: bool = False  # asserted for *T
+
+
+@dataclass(frozen=True)
 class Suppression:
     """`nd-lsp: ignore[ND201, ND202]` or `nd-lsp: ignore` in a comment on `line` (0-based)."""
 
@@ -240,8 +260,10 @@ class FileFacts:
     has_syntax_errors: bool = False
     legacy_api: bool = False  # uses the pre-0.60 protobuf plugin API
     error: str = ""  # why the file could not be read (non-UTF-8, too large, unreadable)
-    # Rust `const`/`static` items (Go consts, Python module constants) with a literal value, by name:
-    # host-call arguments naming a constant of another file are resolved from these.
+    # Go: `var _ pkg.Iface = (*T)(nil)` assertions.
+    interface_assertions: list[InterfaceAssertion] = field(default_factory=list)
+    # Go: the file's package-level constants with a literal value (Rust: `const`/non-mut `static`
+    # items), for resolving arguments across the files of one package / crate.
     constants: dict[str, LiteralValue] = field(default_factory=dict)
 
 

@@ -89,10 +89,10 @@ def _exports(spec: Spec, plugin: PluginFacts) -> Iterable[PluginExport]:
     for imp in plugin.imports():
         if imp.language != "go":
             continue
-        capability = capability_for_go_package(spec, imp.path)
-        if capability is not None:
-            for method in capability.methods:
-                yield PluginExport(method.export, imp.span, "go", "go_package", capability, method)
+        linked = capability_for_go_package(spec, imp.path)
+        if linked is not None:
+            for method in linked.methods:
+                yield PluginExport(method.export, imp.span, "go", "go_package", linked, method)
     for definition in plugin.exports():
         known = by_name.get(definition.name)
         yield PluginExport(

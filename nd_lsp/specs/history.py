@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from nd_lsp.specs.loader import MASTER, available_versions, load_spec, version_key
-from nd_lsp.specs.model import Spec
+from nd_lsp.specs.model import Capability, Spec
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,79 @@ def _spec_items(spec: Spec) -> Iterable[tuple[str, str]]:
         yield "shared_type", typ.name
     for key in spec.permission_keys():
         yield "permission", key
+    yield from _pdk_paths(spec)
+
+
+def _pdk_paths(spec: Spec) -> Iterable[tuple[str, str]]:
+    """PDK items by the path a plugin writes: "rust_path" after the crate ("host::kvstore::set"), "go_path"
+    as package name + item ("metadata.ArtistRequest"), "go_package" / "python_module" by import path."""
+    for cap in spec.capabilities:
+        yield from _rust_capability_paths(cap)
+        yield from _go_capability_paths(cap)
+    yield from _host_paths(spec)
+    layout = spec.layout
+    types_rust, types_go = layout.rust_types_module, _package_name(layout.go_types_package)
+    for typ in spec.shared_types:
+        if types_rust:
+            yield "rust_path", f"{types_rust}::{typ.name}"
+        if types_go:
+            yield "go_path", f"{types_go}.{typ.name}"
+    for package in (layout.go_host_package, layout.go_types_package, layout.go_pdk_package):
+        if package:
+            yield "go_package", package
+
+
+def _package_name(import_path: str) -> str:
+    return import_path.rsplit("/", 1)[-1]
+
+
+def _rust_capability_paths(cap: Capability) -> Iterable[tuple[str, str]]:
+    for macro in cap.rust_macros:
+        yield "rust_path", macro.name
+    module = cap.rust_module
+    if not module:
+        return
+    yield "rust_path", module
+    # Items are re-exported at the module root and live in its `traits` / `types` submodules.
+    for trait in cap.rust_traits:
+        yield "rust_path", f"{module}::{trait.name}"
+        yield "rust_path", f"{module}::traits::{trait.name}"
+    for typ in cap.types:
+        yield "rust_path", f"{module}::{typ.name}"
+        yield "rust_path", f"{module}::types::{typ.name}"
+    for constant in cap.constants:
+        if constant.rust_name:
+            yield "rust_path", f"{module}::{constant.rust_name}"
+
+
+def _go_capability_paths(cap: Capability) -> Iterable[tuple[str, str]]:
+    if not cap.go_package:
+        return
+    yield "go_package", cap.go_package
+    package = _package_name(cap.go_package)
+    names = [t.name for t in cap.types] + [i.name for i in cap.go_interfaces] + [c.name for c in cap.constants]
+    for name in [*names, cap.go_register]:
+        if name:
+            yield "go_path", f"{package}.{name}"
+
+
+def _host_paths(spec: Spec) -> Iterable[tuple[str, str]]:
+    host_rust, host_go = spec.layout.rust_host_module, _package_name(spec.layout.go_host_package)
+    for service in spec.host_services:
+        if host_rust and service.rust_module:
+            prefix = f"{host_rust}::{service.rust_module}"
+            yield "rust_path", prefix
+            for func in service.functions:
+                yield "rust_path", f"{prefix}::{func.rust_function}"
+            for typ in service.types:
+                yield "rust_path", f"{prefix}::{typ.name}"
+        if host_go:
+            for func in service.functions:
+                yield "go_path", f"{host_go}.{func.go_function}"
+            for typ in service.types:
+                yield "go_path", f"{host_go}.{typ.name}"
+        if service.python_module:
+            yield "python_module", service.python_module
 
 
 @dataclass(frozen=True)

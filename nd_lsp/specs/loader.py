@@ -5,9 +5,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -110,38 +109,50 @@ def _to_plain(value: Any) -> Any:
     return value
 
 
-@functools.cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+Converter = Callable[[Any, str], Any]
 
 
 def _build(cls: type[T], raw: Mapping[str, Any]) -> T:
-    if not isinstance(raw, Mapping):
-        raise SpecFormatError(f"{cls.__name__}: expected an object, got {type(raw).__name__}")
-    hints = _hints(cls)
-    kwargs: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
-        if f.name in raw:
-            kwargs[f.name] = _convert(hints[f.name], raw[f.name], f"{cls.__name__}.{f.name}")
-    try:
-        return cls(**kwargs)
-    except TypeError as exc:
-        raise SpecFormatError(f"{cls.__name__}: {exc}") from exc
+    return typing.cast(T, _builder(typing.cast(type, cls))(raw, cls.__name__))
 
 
-def _convert(hint: Any, value: Any, where: str) -> Any:
-    origin = typing.get_origin(hint)
+@functools.cache
+def _builder(cls: type) -> Converter:
+    """A converter for one dataclass, planned once per class: loading a spec stays fast."""
+    hints = typing.get_type_hints(cls)
+    plan = [(f.name, _converter(hints[f.name])) for f in dataclasses.fields(cls)]
+
+    def build(raw: Any, where: str) -> Any:
+        if not isinstance(raw, Mapping):
+            raise SpecFormatError(f"{where}: expected an object, got {type(raw).__name__}")
+        kwargs = {name: convert(raw[name], f"{where}.{name}") for name, convert in plan if name in raw}
+        try:
+            return cls(**kwargs)
+        except TypeError as exc:
+            raise SpecFormatError(f"{where}: {exc}") from exc
+
+    return build
+
+
+def _converter(hint: Any) -> Converter:
     if dataclasses.is_dataclass(hint):
-        return _build(hint, value)
+        return lambda value, where: _builder(typing.cast(type, hint))(value, where)
+    origin = typing.get_origin(hint)
     if origin is tuple:
-        item = typing.get_args(hint)[0]
-        if not isinstance(value, list):
-            raise SpecFormatError(f"{where}: expected a list")
-        return tuple(_convert(item, v, where) for v in value)
-    if origin in (typing.Union, types.UnionType):
-        return value
-    if origin is not None:  # Mapping[str, Any]
-        return value
-    if hint in (str, int, bool) and not isinstance(value, hint):
-        raise SpecFormatError(f"{where}: expected {hint.__name__}, got {type(value).__name__}")
-    return value
+        convert_item = _converter(typing.get_args(hint)[0])
+
+        def convert_tuple(value: Any, where: str) -> Any:
+            if not isinstance(value, list):
+                raise SpecFormatError(f"{where}: expected a list")
+            return tuple(convert_item(v, where) for v in value)
+
+        return convert_tuple
+    if hint in (str, int, bool):
+
+        def convert_scalar(value: Any, where: str) -> Any:
+            if not isinstance(value, hint):
+                raise SpecFormatError(f"{where}: expected {hint.__name__}, got {type(value).__name__}")
+            return value
+
+        return convert_scalar
+    return lambda value, where: value  # unions, mappings: taken as they are

@@ -20,6 +20,7 @@ class Field:
     rust_name: str = ""  # e.g. "mbz_recording_id"
     rust_type: str = ""  # e.g. "Vec<nd_pdk_types::ArtistRef>"
     doc: str = ""
+    deprecated: str = ""  # the doc's "Deprecated:" note, e.g. "use Artists." (SongRef.Artist)
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class TypeDef:
     # A Go type alias or Rust `pub type` (e.g. "types.ArtistRef"); empty for a struct.
     alias_of: str = ""
     deprecated: str = ""  # deprecation note, empty when not deprecated
+    rust_alias_of: str = ""  # the Rust PDK's `pub type` target, e.g. "nd_pdk_types::ArtistRef"
+    rust_deprecated: str = ""  # the Rust `#[deprecated(note)]`, e.g. "use nd_pdk::types::ArtistRef"
 
     def field_by_json(self, key: str) -> Field | None:
         return next((f for f in self.fields if f.json == key), None)
@@ -140,6 +143,9 @@ class Constraint:
     text: str = ""  # the sentence it comes from
     severity: str = "error"
     source: str = ""  # Navidrome file it comes from
+    # The rule code that reports a violation (e.g. "ND201"); empty: the generic one for its kind
+    # (cron -> ND205, url -> ND206, anything else -> ND209).
+    rule: str = ""
 
 
 @dataclass(frozen=True)
@@ -156,6 +162,8 @@ class HostFunction:
     rust_signature: str = ""  # e.g. "pub fn delete_by_prefix(prefix: &str) -> Result<i64, Error>"
     python_function: str = ""  # wrapper of the generated Python PDK (v0.60.0-v0.62.0 only)
     constraints: tuple[Constraint, ...] = ()
+    # `//nd:hostfunc raw=true` (v0.60.2-v0.60.3): the response is binary-framed, not JSON.
+    raw: bool = False
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name or p.json == name), None)
@@ -212,6 +220,7 @@ class PermissionUse:
 
     permission: str
     used_by: str  # "host_service:<Name>" | "capability:<name>" | "manifest_option:<key>" | "extism_http"
+    # ... | "filesystem:<mount>" (the permission mounts a folder, e.g. storage -> /storage, used by file I/O)
     note: str = ""
     source: str = ""
 

@@ -1,0 +1,5 @@
+"""`python -m nd_lsp`: the same as the `nd-lsp` command."""
+
+from nd_lsp.cli import main
+
+raise SystemExit(main())

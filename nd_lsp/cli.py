@@ -1,0 +1,135 @@
+"""The `nd-lsp` command: check, specs, rules, explain, docs and serve.
+
+Each subcommand imports what it needs when it runs: `nd-lsp check` in CI must not pay for the language
+server's libraries (pygls, lsprotocol, jedi).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from nd_lsp import __version__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    delegated = _delegate(args_list)
+    if delegated is not None:
+        return delegated
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except BrokenPipeError:  # `nd-lsp rules | head`: the reader left; nothing else to say
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from nd_lsp.check import cli as check_cli
+    from nd_lsp.specs import cli as specs_cli
+
+    parser = argparse.ArgumentParser(
+        prog="nd-lsp", description="Language server and CI checker for Navidrome plugins (Rust, Go, Python)."
+    )
+    parser.add_argument("--version", action="version", version=version_text())
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    check = commands.add_parser("check", help="check plugins and report findings (for CI)")
+    check_cli.add_arguments(check)
+    check.set_defaults(handler=check_cli.run)
+
+    specs = commands.add_parser("specs", help="the Navidrome versions nd-lsp knows")
+    specs_cli.add_arguments(specs)
+    specs.set_defaults(handler=specs_cli.run)
+
+    rules = commands.add_parser("rules", help="list every rule")
+    rules.set_defaults(handler=_run_rules)
+
+    explain = commands.add_parser("explain", help="explain one rule, with examples")
+    explain.add_argument("code", metavar="CODE", help="a rule code such as ND201")
+    explain.set_defaults(handler=_run_explain)
+
+    docs = commands.add_parser("docs", help="regenerate docs/rules.md from the rules")
+    docs.add_argument("--output", type=Path, default=None, help="where to write (default: docs/rules.md)")
+    docs.add_argument("--check", action="store_true", help="only report whether the file is up to date")
+    docs.set_defaults(handler=_run_docs)
+
+    commands.add_parser("serve", help="run the language server over stdio (see `serve --help`)")
+    return parser
+
+
+def version_text() -> str:
+    from nd_lsp.specs.loader import available_versions
+
+    versions = available_versions()
+    specs = f"{versions[0]} to {versions[-1]}" if versions else "none"
+    return f"nd-lsp {__version__} (Navidrome specs: {specs})"
+
+
+def _delegate(argv: list[str]) -> int | None:
+    """`serve` and `specs generate` parse their own arguments: everything after the name is theirs."""
+    if argv[:1] == ["serve"]:
+        from nd_lsp.server import main as serve
+
+        result: int | None = serve(argv[1:])
+        return result or 0
+    if argv[:2] == ["specs", "generate"]:
+        from nd_lsp.specs.cli import run_generate
+
+        return run_generate(argv[2:])
+    return None
+
+
+def _run_rules(args: argparse.Namespace) -> int:
+    from nd_lsp.check.rules_docs import catalogue_text
+    from nd_lsp.rules.registry import all_rules
+
+    sys.stdout.write(catalogue_text(all_rules()))
+    return 0
+
+
+def _run_explain(args: argparse.Namespace) -> int:
+    from nd_lsp.check.rules_docs import explain_text
+    from nd_lsp.rules.registry import all_rules, rule_by_code
+
+    rule = rule_by_code(args.code)
+    if rule is None:
+        codes = ", ".join(r.code for r in all_rules())
+        print(f"nd-lsp: error: no rule {args.code!r}; known codes: {codes}", file=sys.stderr)
+        return 2
+    sys.stdout.write(explain_text(rule))
+    return 0
+
+
+def _run_docs(args: argparse.Namespace) -> int:
+    from nd_lsp.check.rules_docs import rules_markdown
+    from nd_lsp.rules.registry import all_rules
+
+    target: Path = args.output or default_docs_path()
+    text = rules_markdown(all_rules())
+    current = target.read_text(encoding="utf-8") if target.is_file() else None
+    if args.check:
+        if current == text:
+            return 0
+        print(f"nd-lsp: {target} is out of date; run `nd-lsp docs`", file=sys.stderr)
+        return 1
+    if current != text:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    print(f"wrote {target}")
+    return 0
+
+
+def default_docs_path() -> Path:
+    """docs/rules.md of the source checkout nd-lsp runs from, else of the working folder."""
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file():
+        return checkout / "docs" / "rules.md"
+    return Path("docs") / "rules.md"

@@ -1,0 +1,535 @@
+"""The Go front-end: reads one Go source file of a plugin into facts (tree-sitter-go, error tolerant)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tree_sitter import Node
+
+from nd_lsp.frontends.facts import (
+    Argument,
+    Call,
+    FileFacts,
+    GlobalWrite,
+    HostCall,
+    InterfaceAssertion,
+    LiteralValue,
+    PackageImport,
+    PdkItemUse,
+    PluginFacts,
+    Registration,
+)
+from nd_lsp.frontends.go_declarations import (
+    VarDecl,
+    read_constants,
+    read_directives,
+    read_impls,
+    read_imports,
+    read_package_vars,
+    read_types,
+)
+from nd_lsp.frontends.go_syntax import (
+    GoSourceMap,
+    child,
+    children,
+    descendants,
+    named_children,
+    parse_go,
+    text,
+    unwrap_parens,
+)
+from nd_lsp.frontends.go_values import ConstantEvaluator, argument_of
+from nd_lsp.specs.model import PdkLayout
+
+# The pre-0.60 protobuf plugin API lived beside the PDK folder: <plugins>/api instead of <plugins>/pdk/go.
+_LEGACY_API_FOLDER = "api"
+_PDK_SUBFOLDER = "/pdk/go"
+
+
+def read_go(path: Path, text_: str, layout: PdkLayout) -> FileFacts:
+    """Facts of one Go file; half-written code gives whatever facts its syntax tree still holds."""
+    source = GoSourceMap(path, text_.encode("utf-8", errors="surrogatepass"))
+    tree = parse_go(source.source)
+    facts = FileFacts(path=path, language="go", has_syntax_errors=tree.root_node.has_error)
+    _GoFileReader(source, layout, facts).read(tree.root_node)
+    return facts
+
+
+@dataclass(frozen=True)
+class _Target:
+    """The named type an expression constructs, and whether it is a pointer (`&T{}`) or a value (`T{}`)."""
+
+    name: str
+    token: Node
+    pointer: bool
+
+
+@dataclass
+class _Scope:
+    """Where a statement sits: its function and what that function declares locally."""
+
+    function: str
+    in_init: bool
+    local_names: frozenset[str] = frozenset()
+    local_targets: dict[str, _Target] = field(default_factory=dict)  # variable -> what it holds
+    evaluator: ConstantEvaluator | None = None
+
+
+@dataclass(frozen=True)
+class _LocalCall:
+    """A call of a function declared in this file, remembered to resolve wrappers of host calls."""
+
+    callee: str
+    node: Node
+    scope: _Scope
+
+
+class _GoFileReader:
+    def __init__(self, source: GoSourceMap, layout: PdkLayout, facts: FileFacts) -> None:
+        self.source = source
+        self.layout = layout
+        self.facts = facts
+        self.imports: dict[str, PackageImport] = {}
+        self.package_vars: list[VarDecl] = []
+        self.package_targets: dict[str, _Target] = {}
+        self.functions: dict[str, Node] = {}
+        self.local_calls: list[_LocalCall] = []
+        self.signature_slots: list[tuple[int, int, str, str]] = []  # byte range, method, slot
+
+    # -- top level -------------------------------------------------------------------------------
+
+    def read(self, root: Node) -> None:
+        facts = self.facts
+        package = next((c for c in root.named_children if c.type == "package_clause"), None)
+        facts.package = text(named_children(package)[0]) if named_children(package) else ""
+        facts.imports = read_imports(root, self.source)
+        self.imports = {i.local_name: i for i in facts.imports if i.local_name not in {"_", "."}}
+        facts.legacy_api = any(i.path == self._legacy_api_path() for i in facts.imports)
+        facts.constants = read_constants(root, {})
+        facts.types = read_types(root, self.source)
+        facts.impls = read_impls(root, self.source, facts.types)
+        facts.exports, facts.host_imports = read_directives(root, self.source)
+        self.package_vars = read_package_vars(root)
+        self.package_targets = {
+            v.name: target for v in self.package_vars if (target := self._target_type(v.value)) is not None
+        }
+        self._remember_signatures(root)
+        self._read_package_vars()
+        for declaration in root.named_children:
+            if declaration.type in {"function_declaration", "method_declaration"}:
+                self._read_function(declaration)
+            elif declaration.type == "ERROR":
+                self._read_broken_body(declaration)
+        self._read_pdk_uses(root)
+        self._resolve_wrappers()
+
+    def _legacy_api_path(self) -> str:
+        module = self.layout.go_module
+        if not module.endswith(_PDK_SUBFOLDER):
+            return ""
+        return f"{module[: -len(_PDK_SUBFOLDER)]}/{_LEGACY_API_FOLDER}"
+
+    def _remember_signatures(self, root: Node) -> None:
+        for method in root.named_children:
+            if method.type != "method_declaration":
+                continue
+            name = text(child(method, "name"))
+            for field_name, slot in (("parameters", "input"), ("result", "output")):
+                node = child(method, field_name)
+                if node is not None:
+                    self.signature_slots.append((node.start_byte, node.end_byte, name, slot))
+
+    def _read_package_vars(self) -> None:
+        scope = _Scope(function="", in_init=True, evaluator=ConstantEvaluator(self.facts.constants))
+        for var in self.package_vars:
+            if var.name == "_" and var.type_node is not None:
+                self._read_assertion(var)
+            if var.value is not None:
+                self._walk(var.value, scope)
+
+    def _read_assertion(self, var: VarDecl) -> None:
+        """`var _ metadata.ArtistBiographyProvider = (*plugin)(nil)` states that plugin implements it."""
+        interface = var.type_node
+        if interface is None or interface.type != "qualified_type":
+            return
+        package = self.imports.get(text(child(interface, "package")))
+        target = self._target_type(var.value)
+        name = child(interface, "name")
+        if package is None or target is None or name is None:
+            return
+        type_name, type_token = target.name, target.token
+        self.facts.interface_assertions.append(
+            InterfaceAssertion(
+                language="go",
+                package=package.path,
+                interface=text(name),
+                type_name=type_name,
+                span=self.source.node_span(var.spec),
+                interface_span=self.source.node_span(name),
+                type_span=self.source.node_span(type_token),
+                pointer=target.pointer,
+            )
+        )
+
+    # -- function bodies ---------------------------------------------------------------------------
+
+    def _read_function(self, declaration: Node) -> None:
+        name = text(child(declaration, "name"))
+        body = child(declaration, "body")
+        if declaration.type == "function_declaration" and name:
+            self.functions[name] = declaration
+        if body is None:
+            return
+        local_constants = {**self.facts.constants, **_local_constants(body, self.facts.constants)}
+        scope = _Scope(
+            function=name,
+            in_init=declaration.type == "function_declaration" and name == "init",
+            local_names=frozenset(_local_names(declaration)),
+            local_targets=self._local_targets(body),
+            evaluator=ConstantEvaluator(local_constants),
+        )
+        self._walk(body, scope)
+
+    def _read_broken_body(self, error: Node) -> None:
+        """A body the parser could not attach (unbalanced braces while typing) still holds calls; they
+        belong to the function declared right before it."""
+        previous = error.prev_named_sibling
+        while previous is not None and previous.type == "comment":
+            previous = previous.prev_named_sibling
+        owner = previous if previous is not None and previous.type.endswith("declaration") else None
+        name = text(child(owner, "name")) if owner is not None and child(owner, "body") is None else ""
+        scope = _Scope(
+            function=name,
+            in_init=name == "init",
+            local_names=frozenset(_local_names(error)),
+            local_targets=self._local_targets(error),
+            evaluator=ConstantEvaluator(self.facts.constants),
+        )
+        self._walk(error, scope)
+
+    def _walk(self, node: Node, scope: _Scope) -> None:
+        for current in [node, *descendants(node)]:
+            kind = current.type
+            if kind == "call_expression":
+                self._read_call(current, scope)
+            elif kind in {"assignment_statement", "inc_statement", "dec_statement"}:
+                self._read_write(current, scope)
+
+    def _read_call(self, call: Node, scope: _Scope) -> None:
+        function = unwrap_parens(child(call, "function"))
+        if function is None:
+            return
+        if function.type == "identifier" and text(function) not in scope.local_names:
+            self.local_calls.append(_LocalCall(text(function), call, scope))
+            return
+        if function.type != "selector_expression":
+            return
+        operand = child(function, "operand")
+        field_node = child(function, "field")
+        if operand is None or operand.type != "identifier" or field_node is None:
+            return
+        package = self.imports.get(text(operand))
+        if package is None or text(operand) in scope.local_names:
+            return
+        self.facts.calls.append(
+            Call(
+                "go",
+                f"{package.path}.{text(field_node)}",
+                self.source.node_span(call),
+                self.source.node_span(field_node),
+                scope.function,
+                scope.in_init,
+            )
+        )
+        if package.path == self.layout.go_host_package:
+            self._read_host_call(call, field_node, scope)
+        elif self._is_capability_package(package.path):
+            self._read_registration(call, field_node, package, scope)
+
+    def _arguments(self, call: Node, scope: _Scope) -> tuple[Argument, ...]:
+        evaluator = scope.evaluator or ConstantEvaluator(self.facts.constants)
+        return tuple(
+            argument_of(a, evaluator, self.source) for a in named_children(child(call, "arguments"))
+        )
+
+    def _read_host_call(self, call: Node, name: Node, scope: _Scope) -> None:
+        self.facts.host_calls.append(
+            HostCall(
+                language="go",
+                kind="go_wrapper",
+                service="",
+                function=text(name),
+                span=self.source.node_span(call),
+                name_span=self.source.node_span(name),
+                args=self._arguments(call, scope),
+                enclosing_function=scope.function,
+                in_init=scope.in_init,
+            )
+        )
+
+    def _is_capability_package(self, path: str) -> bool:
+        """A PDK package that is neither the host, the pdk helpers nor the shared types."""
+        module = self.layout.go_module
+        if not module or not path.startswith(module + "/"):
+            return False
+        helpers = {self.layout.go_host_package, self.layout.go_pdk_package, self.layout.go_types_package}
+        return path not in helpers
+
+    def _read_registration(self, call: Node, name: Node, package: PackageImport, scope: _Scope) -> None:
+        arguments = named_children(child(call, "arguments"))
+        if len(arguments) != 1:
+            return  # capability packages take one implementation; other calls are not registrations
+        argument = arguments[0]
+        target = self._target_type(argument, scope)
+        self.facts.registrations.append(
+            Registration(
+                language="go",
+                name=text(name),
+                span=self.source.node_span(call),
+                name_span=self.source.node_span(name),
+                package=package.path,
+                target=target.name if target else "",
+                # A variable names the type elsewhere: point at the argument itself.
+                target_span=self.source.node_span(target.token if target and _spells_type(argument) else argument),
+                enclosing_function=scope.function,
+                by_value=target is not None and not target.pointer,
+            )
+        )
+
+    def _target_type(self, node: Node | None, scope: _Scope | None = None) -> _Target | None:
+        """The named type of `&T{}`, `T{}`, `new(T)`, `(*T)(nil)`, or of a variable set from one."""
+        node = unwrap_parens(node)
+        if node is None:
+            return None
+        if node.type == "unary_expression" and text(child(node, "operator")) == "&":
+            inner = self._target_type(child(node, "operand"), scope)
+            return _Target(inner.name, inner.token, True) if inner is not None else None
+        if node.type == "composite_literal":
+            return _named_type(child(node, "type"), pointer=False)
+        if node.type == "call_expression":
+            return _constructed_type(node)
+        if node.type == "identifier":
+            name = text(node)
+            if scope is not None and name in scope.local_targets:
+                return scope.local_targets[name]
+            if scope is None or name not in scope.local_names:
+                return self.package_targets.get(name)
+        return None
+
+    def _local_targets(self, body: Node) -> dict[str, _Target]:
+        targets: dict[str, _Target] = {}
+        for node in descendants(body):
+            if node.type not in {"short_var_declaration", "var_spec", "assignment_statement"}:
+                continue
+            left = children(node, "name") or named_children(child(node, "left"))
+            right = named_children(child(node, "right") or child(node, "value"))
+            for name, value in zip(left, right, strict=False):
+                target = self._target_type(value)
+                if target is not None and name.type == "identifier":
+                    targets[text(name)] = target
+        return targets
+
+    def _read_write(self, statement: Node, scope: _Scope) -> None:
+        if statement.type == "assignment_statement":
+            targets = named_children(child(statement, "left"))
+        else:
+            targets = named_children(statement)[:1]
+        globals_ = {v.name for v in self.package_vars if v.name != "_"}
+        for target in targets:
+            root = _root_identifier(target)
+            if root is None or text(root) not in globals_ or text(root) in scope.local_names:
+                continue
+            self.facts.global_writes.append(
+                GlobalWrite("go", text(root), self.source.node_span(root), scope.function)
+            )
+
+    # -- PDK items -------------------------------------------------------------------------------
+
+    def _read_pdk_uses(self, root: Node) -> None:
+        for node in descendants(root):
+            if node.type == "qualified_type":
+                self._read_pdk_use(node, child(node, "package"), child(node, "name"), "type")
+            elif node.type == "selector_expression":
+                self._read_pdk_use(node, child(node, "operand"), child(node, "field"), "expr")
+
+    def _read_pdk_use(self, node: Node, package_node: Node | None, name: Node | None, role: str) -> None:
+        if package_node is None or name is None or package_node.type not in {"identifier", "package_identifier"}:
+            return
+        package = self.imports.get(text(package_node))
+        module = self.layout.go_module
+        if package is None or not module or not package.path.startswith(module + "/"):
+            return
+        if role == "expr" and package.path == self.layout.go_host_package and _is_called(node):
+            return  # a host function call: a HostCall, checked by the host-call rules
+        in_method, slot = self._slot_of(node)
+        self.facts.pdk_uses.append(
+            PdkItemUse(
+                language="go",
+                path=(package.path.rsplit("/", 1)[-1], text(name)),
+                span=self.source.node_span(name),
+                role="type" if role == "type" else "expr",
+                in_method=in_method,
+                slot=slot,  # type: ignore[arg-type]
+            )
+        )
+
+    def _slot_of(self, node: Node) -> tuple[str, str]:
+        for start, end, method, slot in self.signature_slots:
+            if start <= node.start_byte and node.end_byte <= end:
+                return method, slot
+        return "", ""
+
+    # -- wrappers --------------------------------------------------------------------------------
+
+    def _resolve_wrappers(self) -> None:
+        """A plugin function that passes its own parameter straight to a host function: each call of it
+        with a constant argument is a host call with that constant (one level deep)."""
+        wrapped = [c for c in self.facts.host_calls if c.enclosing_function in self.functions]
+        for host_call in wrapped:
+            declaration = self.functions[host_call.enclosing_function]
+            parameters = _parameter_names(declaration)
+            passed = {i: parameters.index(a.text) for i, a in enumerate(host_call.args) if a.text in parameters}
+            if not passed:
+                continue
+            for local in self.local_calls:
+                if local.callee == host_call.enclosing_function:
+                    self._add_wrapped_call(host_call, passed, local)
+
+    def _add_wrapped_call(self, host_call: HostCall, passed: dict[int, int], local: _LocalCall) -> None:
+        caller_args = self._arguments(local.node, local.scope)
+        args: list[Argument] = []
+        for index, argument in enumerate(host_call.args):
+            parameter = passed.get(index)
+            if parameter is not None and parameter < len(caller_args):
+                args.append(caller_args[parameter])
+            else:
+                # Values written inside the wrapper are reported at the wrapper's own call.
+                args.append(dataclasses.replace(argument, value=None, resolved=False, entries=()))
+        function = child(local.node, "function")
+        self.facts.host_calls.append(
+            dataclasses.replace(
+                host_call,
+                span=self.source.node_span(local.node),
+                name_span=self.source.node_span(function) if function is not None else host_call.name_span,
+                args=tuple(args),
+                enclosing_function=local.scope.function,
+                in_init=local.scope.in_init,
+            )
+        )
+
+
+def _is_called(selector: Node) -> bool:
+    parent = selector.parent
+    return parent is not None and parent.type == "call_expression" and child(parent, "function") == selector
+
+
+def _spells_type(argument: Node) -> bool:
+    """`&T{}`, `T{}`, `new(T)` write the type; a variable does not."""
+    inner = unwrap_parens(argument)
+    return inner is not None and inner.type != "identifier"
+
+
+def _named_type(node: Node | None, *, pointer: bool) -> _Target | None:
+    if node is not None and node.type in {"type_identifier", "identifier"}:
+        return _Target(text(node), node, pointer)
+    return None
+
+
+def _constructed_type(call: Node) -> _Target | None:
+    """`new(T)` and the conversion `(*T)(nil)`."""
+    function = unwrap_parens(child(call, "function"))
+    arguments = named_children(child(call, "arguments"))
+    if function is None:
+        return None
+    if function.type == "identifier" and text(function) == "new" and len(arguments) == 1:
+        return _named_type(arguments[0], pointer=True)
+    if function.type in {"unary_expression", "pointer_type"}:
+        operand = child(function, "operand") or (named_children(function)[0] if named_children(function) else None)
+        return _named_type(operand, pointer=True)
+    return None
+
+
+def _root_identifier(node: Node) -> Node | None:
+    """`x`, `x.field`, `x[i]`, `*x`: the variable being written."""
+    current: Node | None = node
+    while current is not None and current.type != "identifier":
+        if current.type in {"selector_expression", "index_expression"}:
+            current = child(current, "operand")
+        elif current.type in {"unary_expression", "parenthesized_expression"}:
+            inner = named_children(current)
+            current = inner[-1] if inner else None
+        else:
+            return None
+    return current
+
+
+def _parameter_names(declaration: Node) -> list[str]:
+    names: list[str] = []
+    for parameter in named_children(child(declaration, "parameters")):
+        names.extend(text(n) for n in children(parameter, "name"))
+    return names
+
+
+def _local_names(declaration: Node) -> set[str]:
+    """Every name the function declares (parameters, receivers, :=, var, range, func literal params).
+
+    Scopes are flattened: a local anywhere in the function hides a package name everywhere in it,
+    which errs on the side of reporting nothing.
+    """
+    names: set[str] = set()
+    for field_name in ("receiver", "parameters", "result"):
+        for parameter in named_children(child(declaration, field_name)):
+            names.update(text(n) for n in children(parameter, "name"))
+    body = child(declaration, "body") or (declaration if declaration.type == "ERROR" else None)
+    if body is None:
+        return names
+    for node in descendants(body):
+        if node.type in {"short_var_declaration", "range_clause"}:
+            names.update(text(n) for n in named_children(child(node, "left")) if n.type == "identifier")
+        elif node.type in {"var_spec", "const_spec", "parameter_declaration"}:
+            names.update(text(n) for n in children(node, "name"))
+    return names
+
+
+def _local_constants(body: Node, package: dict[str, LiteralValue]) -> dict[str, LiteralValue]:
+    found: dict[str, LiteralValue] = {}
+    for node in [body, *descendants(body)]:
+        if node.type in {"block", "statement_list"}:
+            found.update(read_constants(node, {**package, **found}))
+    return found
+
+
+def link_go_package(plugin: PluginFacts) -> None:
+    """Resolve host-call arguments that name a constant declared in another file of the same package.
+
+    FileFacts are cached per file content, so resolved facts are stored as new objects: the cache keeps
+    the facts of the file alone.
+    """
+    by_package: dict[str, dict[str, LiteralValue]] = {}
+    for facts in plugin.files.values():
+        if facts.language == "go":
+            by_package.setdefault(facts.package, {}).update(facts.constants)
+    for path, facts in list(plugin.files.items()):
+        if facts.language != "go":
+            continue
+        constants = by_package.get(facts.package, {})
+        resolved = [_resolve_call(call, constants) for call in facts.host_calls]
+        if resolved != facts.host_calls:
+            plugin.files[path] = dataclasses.replace(facts, host_calls=resolved)
+
+
+def _resolve_call(call: HostCall, constants: dict[str, LiteralValue]) -> HostCall:
+    args = tuple(_resolve_argument(a, constants) for a in call.args)
+    return call if args == call.args else dataclasses.replace(call, args=args)
+
+
+def _resolve_argument(argument: Argument, constants: dict[str, LiteralValue]) -> Argument:
+    if argument.resolved or argument.text not in constants:
+        entries = tuple(
+            dataclasses.replace(e, value=_resolve_argument(e.value, constants)) for e in argument.entries
+        )
+        return argument if entries == argument.entries else dataclasses.replace(argument, entries=entries)
+    return dataclasses.replace(argument, value=constants[argument.text], resolved=True)
+

@@ -1,0 +1,215 @@
+"""Constant values of Go expressions: literals, package constants, conversions and composite literals."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Mapping
+
+from tree_sitter import Node
+
+from nd_lsp.frontends.facts import Argument, Entry, LiteralValue
+from nd_lsp.frontends.go_syntax import GoSourceMap, child, named_children, text, unwrap_parens
+
+# Conversions that keep a constant a constant: `int64(0)`, `string("x")`.
+_BASIC_TYPES = frozenset(
+    {
+        "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64",
+        "float32", "float64", "string", "byte", "rune", "uintptr",
+    }
+)
+_UNRESOLVED: tuple[LiteralValue, bool] = (None, False)
+_ESCAPE = re.compile(r"\\(?:[abfnrtv\\'\"]|[0-7]{3}|x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})")
+
+
+def go_string_value(node: Node) -> str:
+    """The value of a Go string literal: raw strings verbatim (without carriage returns), escapes decoded."""
+    body = text(node)
+    if node.type == "raw_string_literal":
+        return body[1:-1].replace("\r", "")
+    return _ESCAPE.sub(_decode_escape, body[1:-1] if len(body) >= 2 else "")
+
+
+def _decode_escape(match: re.Match[str]) -> str:
+    try:
+        decoded = ast.literal_eval(f'"{match.group(0)}"')
+    except (ValueError, SyntaxError):
+        return match.group(0)
+    return decoded if isinstance(decoded, str) else match.group(0)
+
+
+def go_int_value(literal: str) -> int | None:
+    cleaned = literal.replace("_", "")
+    try:
+        if len(cleaned) > 1 and cleaned[0] == "0" and cleaned[1].isdigit():
+            return int(cleaned, 8)  # legacy octal: 0755
+        return int(cleaned, 0)
+    except ValueError:
+        return None
+
+
+def go_float_value(literal: str) -> float | None:
+    try:
+        return float(literal.replace("_", ""))
+    except ValueError:
+        return None
+
+
+class ConstantEvaluator:
+    """Evaluates expressions to constant values, looking names up in the constants it is given."""
+
+    def __init__(self, constants: Mapping[str, LiteralValue]) -> None:
+        self.constants = constants
+
+    def value(self, node: Node | None) -> tuple[LiteralValue, bool]:
+        """(value, resolved). Anything the evaluator does not understand is unresolved."""
+        node = unwrap_parens(node)
+        if node is None:
+            return _UNRESOLVED
+        kind = node.type
+        if kind in {"interpreted_string_literal", "raw_string_literal"}:
+            return go_string_value(node), True
+        if kind == "int_literal":
+            number = go_int_value(text(node))
+            return (number, True) if number is not None else _UNRESOLVED
+        if kind == "float_literal":
+            real = go_float_value(text(node))
+            return (real, True) if real is not None else _UNRESOLVED
+        if kind in {"true", "false"}:
+            return kind == "true", True
+        if kind == "identifier":
+            return self._named(text(node))
+        if kind == "unary_expression":
+            return self._unary(node)
+        if kind == "binary_expression":
+            return self._binary(node)
+        if kind == "call_expression":
+            return self._conversion(node)
+        return _UNRESOLVED
+
+    def _named(self, name: str) -> tuple[LiteralValue, bool]:
+        if name in self.constants:
+            return self.constants[name], True
+        return _UNRESOLVED
+
+    def _unary(self, node: Node) -> tuple[LiteralValue, bool]:
+        operator = text(child(node, "operator"))
+        value, resolved = self.value(child(node, "operand"))
+        if not resolved or isinstance(value, bool):
+            return _UNRESOLVED
+        if operator == "-" and isinstance(value, int | float):
+            return -value, True
+        if operator == "+" and isinstance(value, int | float):
+            return value, True
+        return _UNRESOLVED
+
+    def _binary(self, node: Node) -> tuple[LiteralValue, bool]:
+        operator = text(child(node, "operator"))
+        left, left_known = self.value(child(node, "left"))
+        right, right_known = self.value(child(node, "right"))
+        if not (left_known and right_known) or isinstance(left, bool) or isinstance(right, bool):
+            return _UNRESOLVED
+        if operator == "+" and isinstance(left, str) and isinstance(right, str):
+            return left + right, True
+        if isinstance(left, int | float) and isinstance(right, int | float):
+            return _arithmetic(operator, left, right)
+        return _UNRESOLVED
+
+    def _conversion(self, node: Node) -> tuple[LiteralValue, bool]:
+        function = child(node, "function")
+        arguments = named_children(child(node, "arguments"))
+        if function is None or function.type != "identifier" or len(arguments) != 1:
+            return _UNRESOLVED
+        if text(function) not in _BASIC_TYPES:
+            return _UNRESOLVED
+        return self.value(arguments[0])
+
+
+def _arithmetic(operator: str, left: int | float, right: int | float) -> tuple[LiteralValue, bool]:
+    if operator == "+":
+        return left + right, True
+    if operator == "-":
+        return left - right, True
+    if operator == "*":
+        return left * right, True
+    if operator == "/" and right != 0:
+        if isinstance(left, int) and isinstance(right, int):
+            return int(left / right), True  # Go integer division truncates toward zero
+        return left / right, True
+    return _UNRESOLVED
+
+
+def argument_of(node: Node, evaluator: ConstantEvaluator, source: GoSourceMap) -> Argument:
+    """An argument as written, with its value and, for a composite literal, its keyed entries."""
+    value, resolved = evaluator.value(node)
+    return Argument(
+        span=source.node_span(node),
+        text=text(node),
+        value=value,
+        resolved=resolved,
+        entries=composite_entries(node, evaluator, source),
+        literal_kind=_literal_kind(node),
+    )
+
+
+_LITERAL_KINDS = {
+    "interpreted_string_literal": "str",
+    "raw_string_literal": "str",
+    "int_literal": "int",
+    "float_literal": "float",
+    "true": "bool",
+    "false": "bool",
+    "nil": "none",
+    "composite_literal": "dict",
+}
+
+
+def _literal_kind(node: Node) -> str:
+    """What was written: "str", "int", ... ("-1" is an int; `&T{}` a composite literal)."""
+    inner = unwrap_parens(node)
+    if inner is not None and inner.type == "unary_expression":
+        inner = unwrap_parens(child(inner, "operand"))
+    return _LITERAL_KINDS.get(inner.type, "") if inner is not None else ""
+
+
+def composite_entries(node: Node, evaluator: ConstantEvaluator, source: GoSourceMap) -> tuple[Entry, ...]:
+    """`T{Key: v}` and `&T{Key: v}`: the keyed elements with their values (nested literals too)."""
+    literal = unwrap_parens(node)
+    if literal is not None and literal.type == "unary_expression" and text(child(literal, "operator")) == "&":
+        literal = unwrap_parens(child(literal, "operand"))
+    if literal is None or literal.type != "composite_literal":
+        return ()
+    entries = []
+    for element in named_children(child(literal, "body")):
+        if element.type != "keyed_element":
+            continue
+        key_node, value_node = _keyed_parts(element)
+        if key_node is None or value_node is None:
+            continue
+        entries.append(
+            Entry(
+                key=go_string_value(key_node) if key_node.type.endswith("string_literal") else text(key_node),
+                key_span=source.node_span(key_node),
+                value=argument_of(value_node, evaluator, source),
+            )
+        )
+    return tuple(entries)
+
+
+def _keyed_parts(element: Node) -> tuple[Node | None, Node | None]:
+    """The key and value expressions of a keyed element (each wrapped in a literal_element)."""
+    key = child(element, "key")
+    value = child(element, "value")
+    if key is None or value is None:
+        parts = named_children(element)
+        if len(parts) != 2:
+            return None, None
+        key, value = parts
+    return _element_expression(key), _element_expression(value)
+
+
+def _element_expression(node: Node) -> Node | None:
+    if node.type == "literal_element":
+        inner = named_children(node)
+        return inner[0] if inner else None
+    return node

@@ -1,0 +1,276 @@
+"""The Python front-end: facts of an extism-py plugin module, read with parso (never executed)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from parso.tree import BaseNode, Leaf, NodeOrLeaf
+
+from nd_lsp.frontends.facts import (
+    Call,
+    ExportDef,
+    FileFacts,
+    GlobalWrite,
+    HostCall,
+    HostImport,
+    PackageImport,
+    Span,
+)
+from nd_lsp.frontends.python_requests import RequestReader, Substitution, host_calls_of_module
+from nd_lsp.frontends.python_scope import (
+    EXPORT_DECORATOR,
+    EXTISM_MODULE,
+    IMPORT_DECORATOR,
+    ModuleIndex,
+    Scope,
+    decorator_named,
+    index_module,
+    is_mutating_call,
+)
+from nd_lsp.frontends.python_syntax import (
+    SourceMap,
+    assignment_targets,
+    call_shapes,
+    has_errors,
+    literal_of,
+    name_leaf,
+    parse_python,
+    walk_scope,
+)
+from nd_lsp.specs.model import PdkLayout
+
+log = logging.getLogger(__name__)
+
+_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
+
+
+def read_python(path: Path, text: str, layout: PdkLayout) -> FileFacts:
+    """Facts of one Python source: exports, host imports and calls, imports, qualified calls, global writes.
+
+    Host calls of a raw import come once per place the stub is invoked (its request dict with the
+    wrapper's parameters unresolved) and once more per call of that wrapper function in the module (the
+    same dict keys, the call's arguments as values, the wrapper's own literals left unresolved so that
+    each literal is judged once). Calls of functions imported from a module outside the plugin and the
+    standard library are "python_wrapper" host calls: rules keep those the spec names.
+
+    Best effort on broken code: parso recovers from syntax errors, and whatever it could read is kept.
+    `layout` is not needed to read Python: host imports keep their namespace, and rules compare it.
+    """
+    facts = FileFacts(path=path, language="python")
+    try:
+        module = parse_python(text)
+    except (RecursionError, MemoryError, ValueError) as exc:
+        facts.has_syntax_errors = True
+        facts.error = f"cannot parse: {type(exc).__name__}"
+        return facts
+    facts.has_syntax_errors = has_errors(module)
+    try:
+        _read_module(facts, index_module(module), SourceMap(path, text))
+    except RecursionError:
+        facts.has_syntax_errors = True
+    return facts
+
+
+def _read_module(facts: FileFacts, index: ModuleIndex, source_map: SourceMap) -> None:
+    facts.imports = [
+        PackageImport("python", path, local, source_map.span(leaf)) for path, local, leaf in index.import_nodes
+    ]
+    exports = _exports(index, source_map)
+    facts.exports = exports
+    facts.host_imports = _host_imports(index, source_map)
+    stubs = {h.local_name: h.name for h in facts.host_imports}
+    reader = RequestReader(index, source_map)
+    export_names = {e.name for e in exports}
+    facts.host_calls = host_calls_of_module(index, stubs, reader, export_names)
+    facts.host_calls += _generated_wrapper_calls(index, reader, facts.path)
+    facts.calls = _qualified_calls(index, source_map)
+    facts.global_writes = _global_writes(index, source_map, export_names)
+
+
+def _exports(index: ModuleIndex, source_map: SourceMap) -> list[ExportDef]:
+    found: list[ExportDef] = []
+    for scope in index.functions:
+        if not scope.module_level or decorator_named(index, scope, EXPORT_DECORATOR) is None:
+            continue
+        name_leaf = scope.node.children[1]
+        found.append(
+            ExportDef(
+                language="python",
+                name=scope.name,
+                span=source_map.span_between(scope.node.children[0], _header_end(scope.node)),
+                name_span=source_map.span(name_leaf),
+                kind="python_plugin_fn",
+            )
+        )
+    return found
+
+
+def _header_end(funcdef: BaseNode) -> NodeOrLeaf:
+    """The last node of `def name(params) -> T` (before the colon)."""
+    colon = next((c for c in funcdef.children if c.type == "operator" and getattr(c, "value", "") == ":"), None)
+    children: list[NodeOrLeaf] = funcdef.children
+    index = children.index(colon) if colon is not None else min(3, len(children))
+    return children[max(index - 1, 1)]
+
+
+def _host_imports(index: ModuleIndex, source_map: SourceMap) -> list[HostImport]:
+    found: list[HostImport] = []
+    for scope in index.functions:
+        decorator = decorator_named(index, scope, IMPORT_DECORATOR)
+        if decorator is None:
+            continue
+        calls = list(call_shapes(decorator))
+        if not calls:
+            continue
+        call = calls[0]
+        namespace_node, name_node = _import_fn_arguments(call.positional, call.keywords)
+        name = literal_of(name_node) if name_node is not None else None
+        namespace = literal_of(namespace_node) if namespace_node is not None else None
+        if name is None or not name.resolved or not isinstance(name.value, str) or name_node is None:
+            continue
+        found.append(
+            HostImport(
+                language="python",
+                namespace=str(namespace.value) if namespace is not None and namespace.resolved else "",
+                name=name.value,
+                local_name=scope.name,
+                span=source_map.span(decorator),
+                name_span=_string_span(source_map, name_node),
+                namespace_span=_string_span(source_map, namespace_node) if namespace_node is not None else None,
+            )
+        )
+    return found
+
+
+def _import_fn_arguments(
+    positional: tuple[NodeOrLeaf, ...], keywords: tuple[tuple[Leaf, NodeOrLeaf], ...]
+) -> tuple[NodeOrLeaf | None, NodeOrLeaf | None]:
+    """(namespace, name) of `import_fn(namespace, name)`, by position or by keyword."""
+    by_keyword = {key.value: value for key, value in keywords}
+    namespace = positional[0] if positional else by_keyword.get("module", by_keyword.get("namespace"))
+    name = positional[1] if len(positional) > 1 else by_keyword.get("name")
+    return namespace, name
+
+
+def _string_span(source_map: SourceMap, node: NodeOrLeaf) -> Span:
+    return source_map.string_content_span(node) if node.type == "string" else source_map.span(node)
+
+
+def _generated_wrapper_calls(index: ModuleIndex, reader: RequestReader, path: Path) -> list[HostCall]:
+    """Calls of functions imported from a module outside the plugin and the standard library: the
+    wrappers of the old generated Python PDK look like this. Rules resolve them against the spec's
+    Python wrapper names and ignore the rest."""
+    found: list[HostCall] = []
+    for scoped in index.calls:
+        scope, call = scoped.scope, scoped.call
+        origin = _external_function(index, scope, call.callee, path)
+        if origin is None:
+            continue
+        module, function = origin
+        args = tuple(reader.value(a, scope, Substitution()) for a in call.positional)
+        found.append(
+            HostCall(
+                language="python",
+                kind="python_wrapper",
+                service=module.rsplit(".", 1)[-1],
+                function=function,
+                span=reader.map.span_between(call.callee[0], call.close_paren),
+                name_span=reader.map.span(call.callee[-1]),
+                args=args,
+                enclosing_function=scope.name,
+                in_init=scope.is_module,
+            )
+        )
+    return found
+
+
+def _external_function(
+    index: ModuleIndex, scope: Scope, callee: tuple[Leaf, ...], path: Path
+) -> tuple[str, str] | None:
+    head = callee[0].value
+    if not scope.is_module and scope.binds(head):
+        return None
+    if len(callee) == 1 and head in index.name_imports:
+        module, name = index.name_imports[head]
+    elif len(callee) == 2 and head in index.module_aliases:
+        module, name = index.module_aliases[head], callee[1].value
+    else:
+        return None
+    if not _is_external(module, path):
+        return None
+    return module, name
+
+
+def _is_external(module: str, path: Path) -> bool:
+    """A module that is neither extism, the standard library, nor a file of the plugin itself."""
+    if not module or module.startswith("."):
+        return False
+    top = module.split(".", 1)[0]
+    if top == EXTISM_MODULE or top in _STDLIB:
+        return False
+    folder = path.parent
+    return not ((folder / f"{top}.py").exists() or (folder / top).is_dir())
+
+
+def _qualified_calls(index: ModuleIndex, source_map: SourceMap) -> list[Call]:
+    """Calls of imported functions, named through the imports (`from time import sleep` -> time.sleep)."""
+    found: list[Call] = []
+    for scoped in index.calls:
+        scope, call = scoped.scope, scoped.call
+        callee = index.qualified(call.callee, scope)
+        if callee is None or scoped.in_decorator:
+            continue
+        found.append(
+            Call(
+                language="python",
+                callee=callee,
+                span=source_map.span_between(call.callee[0], call.close_paren),
+                name_span=source_map.span(call.callee[-1]),
+                enclosing_function=scope.name,
+                in_init=scope.is_module,
+            )
+        )
+    return found
+
+
+def _global_writes(index: ModuleIndex, source_map: SourceMap, exports: set[str]) -> list[GlobalWrite]:
+    """Module state changed inside an export: `global x; x = ...`, or `CACHE[k] = v` / `CACHE.append(v)`
+    on a module-level name. Each call of an export runs in a fresh instance, so the change is lost."""
+    found: list[GlobalWrite] = []
+    module_names = set(index.module_scope.bindings)
+    for scope in index.functions:
+        if not scope.module_level or scope.name not in exports:
+            continue
+        body = scope.node.children[-1]
+        for node in walk_scope(body):
+            for leaf in _written_names(node, scope, module_names):
+                found.append(GlobalWrite("python", leaf.value, source_map.span(leaf), scope.name))
+    return found
+
+
+def _written_names(node: NodeOrLeaf, scope: Scope, module_names: set[str]) -> list[Leaf]:
+    written: list[Leaf] = []
+    if node.type == "expr_stmt" and isinstance(node, BaseNode):
+        for target, _, _ in assignment_targets(node):
+            name = name_leaf(target)
+            if name is not None and name.value in scope.globals_declared:
+                written.append(name)
+            elif target.type in ("atom_expr", "power") and isinstance(target, BaseNode):
+                base = name_leaf(target.children[0])
+                if base is not None and _is_module_state(base.value, scope, module_names):
+                    written.append(base)
+    elif node.type in ("atom_expr", "power") and isinstance(node, BaseNode):
+        for call in call_shapes(node):
+            names = call.callee
+            mutates = len(names) == 2 and is_mutating_call(names[1].value)
+            if mutates and _is_module_state(names[0].value, scope, module_names):
+                written.append(names[0])
+    return written
+
+
+def _is_module_state(name: str, scope: Scope, module_names: set[str]) -> bool:
+    if name in scope.globals_declared:
+        return True
+    return name in module_names and not scope.binds(name)

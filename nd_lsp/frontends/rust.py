@@ -1,0 +1,428 @@
+"""The Rust front-end: facts about a plugin crate's source file, read with tree-sitter-rust."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from tree_sitter import Node
+
+from nd_lsp.frontends.facts import (
+    Argument,
+    Call,
+    Entry,
+    FileFacts,
+    GlobalWrite,
+    HostCall,
+    LiteralValue,
+    PdkItemUse,
+    PluginFacts,
+)
+from nd_lsp.frontends.rust_items import (
+    DEFAULT_TRAIT,
+    RustFileContext,
+    export_def,
+    host_imports,
+    impl_block,
+    registration,
+    type_decl,
+)
+from nd_lsp.frontends.rust_scope import read_use_scope
+from nd_lsp.frontends.rust_syntax import SourceMap, parse_rust, path_of, text, walk
+from nd_lsp.frontends.rust_values import Locals, ValueReader, is_mutable_static, read_constants
+from nd_lsp.specs.model import PdkLayout
+
+log = logging.getLogger(__name__)
+
+Slot = Literal["", "input", "output"]
+SCOPED_PATHS = frozenset({"scoped_identifier", "scoped_type_identifier"})
+TYPE_ITEMS = frozenset({"struct_item", "enum_item", "union_item"})
+# A macro body is re-parsed as Rust to find the calls inside it (`format!("{}", kvstore::get(k)?)`);
+# item-defining macros (lazy_static!, thread_local!) become statics, whose initialisers run at start.
+MAX_MACRO_NESTING = 3
+_ARGS_PREFIX = b"__nd_lsp_macro_args__("
+_ARGS_SUFFIX = b");"
+_LAZY_REF = b"static ref "
+
+
+@dataclass(frozen=True)
+class _Outer:
+    """Where a re-parsed macro body sits in the real file."""
+
+    function: str = ""
+    in_init: bool = False
+
+
+def read_rust(path: Path, text: str, layout: PdkLayout) -> FileFacts:
+    """Best-effort facts of one Rust file; half-written code gives what can be read."""
+    facts = FileFacts(path=path, language="rust")
+    source = text.encode("utf-8", "surrogatepass")
+    _RustReader(path, source, layout, facts).read()
+    return facts
+
+
+class _RustReader:
+    def __init__(self, path: Path, source: bytes, layout: PdkLayout, facts: FileFacts) -> None:
+        self.facts = facts
+        self.layout = layout
+        self.root = parse_rust(source).root_node
+        scope = read_use_scope(self.root)
+        self.ctx = RustFileContext(SourceMap(path, source), scope, layout.rust_crate, layout.import_namespace)
+        self.constants = read_constants(self.root)
+        self.values = ValueReader(self.ctx.smap, self.constants)
+        self.mutable_statics = {text(n.child_by_field_name("name")) for n in walk(self.root) if is_mutable_static(n)}
+        self.import_locals: dict[str, str] = {}
+        self.consumed_paths: set[tuple[int, int]] = set()  # call paths already reported as host calls
+        self.signature_slots: dict[tuple[int, int], tuple[str, Slot]] = {}
+        self.use_slots: dict[str, tuple[str, Slot]] = {}
+        self.locals_cache: dict[tuple[int, int], list[tuple[int, str, Node]]] = {}
+
+    def read(self) -> None:
+        facts = self.facts
+        facts.has_syntax_errors = self.root.has_error
+        facts.constants = dict(self.constants)
+        steps: tuple[Callable[[], None], ...] = (
+            self._read_host_imports,
+            self._read_signature_slots,
+            self._read_use_items,
+            lambda: self._visit(self.root, 0, _Outer(), 0),
+            self._mark_default_impls,
+        )
+        for step in steps:
+            try:
+                step()
+            except (ValueError, IndexError, AttributeError, TypeError, AssertionError):
+                # Broken syntax trees take shapes no extractor foresaw: keep the other facts.
+                log.debug("Rust front-end step failed on %s", facts.path, exc_info=True)
+
+    # -- pre-passes ---------------------------------------------------------------------------
+
+    def _read_host_imports(self) -> None:
+        for node in walk(self.root):
+            if node.type == "foreign_mod_item":
+                for found in host_imports(node, self.ctx):
+                    self.facts.host_imports.append(found)
+                    self.import_locals[found.local_name] = found.name
+
+    def _read_signature_slots(self) -> None:
+        """Which type paths fill the input / output of a method of a PDK trait impl."""
+        for impl in walk(self.root):
+            if impl.type != "impl_item" or not self._implements_pdk_trait(impl):
+                continue
+            body = impl.child_by_field_name("body")
+            for method in body.named_children if body is not None else []:
+                name = method.child_by_field_name("name")
+                if method.type != "function_item" or name is None:
+                    continue
+                for type_node, slot in _signature_types(method):
+                    self._mark_slot(type_node, text(name), slot)
+
+    def _implements_pdk_trait(self, impl: Node) -> bool:
+        """The trait resolves into the PDK crate, or is a bare name under a `use nd_pdk::m::*` glob."""
+        trait = impl.child_by_field_name("trait")
+        written = path_of(trait)
+        if not written:
+            return False
+        if self.ctx.is_pdk_path(self.ctx.scope.resolve(written)):
+            return True
+        from_glob = any(self.ctx.is_pdk_path(glob) for glob in self.ctx.scope.globs)
+        return len(written) == 1 and written[0] not in self.ctx.scope.by_name and from_glob
+
+    def _mark_slot(self, type_node: Node, method: str, slot: Slot) -> None:
+        for node in walk(type_node):
+            if node.type in SCOPED_PATHS and not _is_inner_path(node):
+                self.signature_slots[(node.start_byte, node.end_byte)] = (method, slot)
+            elif node.type == "type_identifier" and not _is_inner_path(node):
+                self.use_slots[text(node)] = (method, slot)
+
+    def _read_use_items(self) -> None:
+        invoked = {
+            text(m)
+            for n in walk(self.root)
+            if n.type == "macro_invocation"
+            for m in [n.child_by_field_name("macro")]
+            if m is not None and m.type == "identifier"
+        }
+        for item in self.ctx.scope.items:
+            if not self.ctx.is_pdk_path(item.path):
+                continue
+            method, slot = self.use_slots.get(item.local_name, ("", "")) if not item.is_glob else ("", "")
+            role: Literal["use", "macro"] = "macro" if item.local_name in invoked else "use"
+            self.facts.pdk_uses.append(PdkItemUse("rust", item.path[1:], self.ctx.span(item.node), role, method, slot))
+
+    def _mark_default_impls(self) -> None:
+        with_default = {i.type_name for i in self.facts.impls if i.trait_path[-1:] == (DEFAULT_TRAIT,)}
+        self.facts.types = [
+            dataclasses.replace(t, has_default_impl=True) if t.name in with_default else t for t in self.facts.types
+        ]
+
+    # -- the walk -----------------------------------------------------------------------------
+
+    def _visit(self, root: Node, offset: int, outer: _Outer, depth: int) -> None:
+        for node in walk(root):
+            kind = node.type
+            if kind == "impl_item":
+                if (impl := impl_block(node, self.ctx, offset)) is not None:
+                    self.facts.impls.append(impl)
+            elif kind in TYPE_ITEMS:
+                if (declared := type_decl(node, self.ctx, offset)) is not None:
+                    self.facts.types.append(declared)
+            elif kind == "function_item":
+                if (export := export_def(node, self.ctx, offset)) is not None:
+                    self.facts.exports.append(export)
+            elif kind == "macro_invocation":
+                self._macro(node, offset, outer, depth)
+            elif kind == "call_expression":
+                self._call(node, offset, outer, top_level=depth == 0)
+            elif kind in {"assignment_expression", "compound_assignment_expr"}:
+                self._global_write(node, offset, outer)
+            elif kind in SCOPED_PATHS and not _is_inner_path(node):
+                self._path_use(node, offset)
+
+    def _macro(self, node: Node, offset: int, outer: _Outer, depth: int) -> None:
+        found = registration(node, self.ctx, offset)
+        if found is not None:
+            self.facts.registrations.append(found)
+            return
+        if depth >= MAX_MACRO_NESTING:
+            return
+        tree = next((c for c in node.children if c.type == "token_tree"), None)
+        if tree is None or len(tree.children) < 2 or not any(c.type == "token_tree" for c in tree.children):
+            return
+        body = (tree.text or b"")[1:-1]
+        content_start = tree.start_byte + offset + 1
+        function, in_init = self._enclosing(node, outer)
+        if any(c.type == "static" for c in tree.children):
+            fragment, prefix = body.replace(_LAZY_REF, b"static     "), b""
+            inner = _Outer(function, True)
+        else:
+            fragment, prefix = _ARGS_PREFIX + body + _ARGS_SUFFIX, _ARGS_PREFIX
+            inner = _Outer(function, in_init)
+        self._visit(parse_rust(fragment).root_node, content_start - len(prefix), inner, depth + 1)
+
+    def _enclosing(self, node: Node, outer: _Outer) -> tuple[str, bool]:
+        """The function a node sits in, and whether it runs while statics are initialised."""
+        current = node.parent
+        while current is not None:
+            if current.type == "function_item":
+                return text(current.child_by_field_name("name")), False
+            if current.type in {"static_item", "const_item"}:
+                return "", True
+            current = current.parent
+        return outer.function, outer.in_init
+
+    def _call(self, node: Node, offset: int, outer: _Outer, top_level: bool) -> None:
+        function = node.child_by_field_name("function")
+        written = path_of(function)
+        if function is None or not written:
+            return
+        resolved = self.ctx.scope.resolve(written)
+        enclosing, in_init = self._enclosing(node, outer)
+        locals_ = self._locals_before(node) if top_level else {}
+        name_node = _last_segment(function)
+        if written[-1] in self.import_locals and (len(written) == 1 or written[0] in {"crate", "self", "super"}):
+            kind: Literal["rust_wrapper", "raw_import"] = "raw_import"
+            service, name = "", self.import_locals[written[-1]]
+        elif self._is_host_wrapper(resolved):
+            kind, service, name = "rust_wrapper", resolved[2], resolved[3]
+        else:
+            if len(resolved) >= 2:
+                self.facts.calls.append(
+                    Call(
+                        "rust",
+                        "::".join(resolved),
+                        self.ctx.span(node, offset),
+                        self.ctx.span(name_node, offset),
+                        enclosing,
+                        in_init,
+                    )
+                )
+            return
+        self.consumed_paths.add((function.start_byte + offset, function.end_byte + offset))
+        args = tuple(self.values.argument(a, offset, locals_) for a in _call_arguments(node))
+        self.facts.host_calls.append(
+            HostCall(
+                "rust",
+                kind,
+                service,
+                name,
+                self.ctx.span(node, offset),
+                self.ctx.span(name_node, offset),
+                args,
+                enclosing,
+                in_init,
+            )
+        )
+
+    def _is_host_wrapper(self, resolved: tuple[str, ...]) -> bool:
+        host = self.layout.rust_host_module
+        return bool(host) and len(resolved) == 4 and self.ctx.is_pdk_path(resolved) and resolved[1] == host
+
+    def _locals_before(self, call: Node) -> Locals:
+        """`let` bindings of the enclosing function written before the call (the latest wins)."""
+        function = call.parent
+        while function is not None and function.type not in {"function_item", "closure_expression"}:
+            function = function.parent
+        if function is None:
+            return {}
+        key = (function.start_byte, function.end_byte)
+        if key not in self.locals_cache:
+            self.locals_cache[key] = [
+                (n.start_byte, text(pattern), value)
+                for n in walk(function)
+                if n.type == "let_declaration"
+                and (pattern := n.child_by_field_name("pattern")) is not None
+                and pattern.type == "identifier"
+                and (value := n.child_by_field_name("value")) is not None
+            ]
+        return {name: value for start, name, value in self.locals_cache[key] if start < call.start_byte}
+
+    def _global_write(self, node: Node, offset: int, outer: _Outer) -> None:
+        target = _assigned_root(node.child_by_field_name("left"))
+        enclosing, _ = self._enclosing(node, outer)
+        if target is not None and enclosing and text(target) in self.mutable_statics:
+            self.facts.global_writes.append(GlobalWrite("rust", text(target), self.ctx.span(target, offset), enclosing))
+
+    def _path_use(self, node: Node, offset: int) -> None:
+        if (node.start_byte + offset, node.end_byte + offset) in self.consumed_paths or _in_use_or_macro(node):
+            return
+        written = path_of(node)
+        resolved = self.ctx.scope.resolve(written)
+        if not self.ctx.is_pdk_path(resolved):
+            return
+        kept = _item_path(resolved)
+        if kept == self.ctx.scope.by_name.get(written[0]):
+            return  # `Error::new` after `use nd_pdk::m::Error`: the item was reported at its `use`
+        token = _segment_node(node, len(written) - (len(resolved) - len(kept)))
+        method, slot = self.signature_slots.get((node.start_byte, node.end_byte), ("", ""))
+        role: Literal["type", "expr"] = "type" if node.type == "scoped_type_identifier" else "expr"
+        self.facts.pdk_uses.append(PdkItemUse("rust", kept[1:], self.ctx.span(token, offset), role, method, slot))
+
+
+def _signature_types(method: Node) -> Iterable[tuple[Node, Slot]]:
+    """The parameter types (input) and the Ok type of the result (output) of a method."""
+    parameters = method.child_by_field_name("parameters")
+    for param in parameters.named_children if parameters is not None else []:
+        type_node = param.child_by_field_name("type") if param.type == "parameter" else None
+        if type_node is not None:
+            yield type_node, "input"
+    result = method.child_by_field_name("return_type")
+    if result is None:
+        return
+    arguments = result.child_by_field_name("type_arguments") if result.type == "generic_type" else None
+    if arguments is not None and path_of(result)[-1:] == ("Result",) and arguments.named_children:
+        yield arguments.named_children[0], "output"
+    else:
+        yield result, "output"
+
+
+def _item_path(resolved: tuple[str, ...]) -> tuple[str, ...]:
+    """A path up to its first type-like segment: `m::Error::new` and `m::State::Playing` name the item
+    `m::Error` / `m::State` (associated functions and variants are not PDK items of their own)."""
+    for index, segment in enumerate(resolved[1:], start=1):
+        if segment[:1].isupper():
+            return resolved[: index + 1]
+    return resolved
+
+
+def _segment_node(node: Node, count: int) -> Node:
+    """The token of the `count`-th segment (1-based) of a scoped path node."""
+    current = node
+    while current.type in SCOPED_PATHS and len(path_of(current)) > count:
+        inner = current.child_by_field_name("path")
+        if inner is None:
+            break
+        current = inner
+    if current.type in SCOPED_PATHS:
+        name = current.child_by_field_name("name")
+        return name if name is not None else current
+    return current
+
+
+def _last_segment(function: Node) -> Node:
+    if function.type == "generic_function":
+        inner = function.child_by_field_name("function")
+        return _last_segment(inner) if inner is not None else function
+    if function.type in SCOPED_PATHS:
+        name = function.child_by_field_name("name")
+        return name if name is not None else function
+    return function
+
+
+def _is_inner_path(node: Node) -> bool:
+    """True for the `a::b` of `a::b::c`: only whole paths are reported."""
+    parent = node.parent
+    return parent is not None and parent.type in SCOPED_PATHS and parent.child_by_field_name("path") == node
+
+
+def _in_use_or_macro(node: Node) -> bool:
+    current: Node | None = node
+    while current is not None:
+        if current.type == "use_declaration":
+            return True
+        if current.type == "macro_invocation" and current.child_by_field_name("macro") == node:
+            return True
+        current = current.parent
+    return False
+
+
+def _assigned_root(left: Node | None) -> Node | None:
+    """The variable an assignment target starts from: `X`, `X.field`, `X[i]`."""
+    current = left
+    while current is not None and current.type in {"field_expression", "index_expression"}:
+        inner = current.child_by_field_name("value")
+        current = inner if inner is not None else next(iter(current.named_children), None)
+    return current if current is not None and current.type == "identifier" else None
+
+
+def _call_arguments(node: Node) -> list[Node]:
+    arguments = node.child_by_field_name("arguments")
+    if arguments is None:
+        return []
+    return [c for c in arguments.named_children if c.type not in {"line_comment", "block_comment"}]
+
+
+# -- crate-wide constants ---------------------------------------------------------------------------
+
+
+def resolve_crate_constants(plugin: PluginFacts) -> None:
+    """Resolve host-call arguments naming a `const` of another file of the crate.
+
+    Each Rust file's facts are replaced by a copy (cached facts of unchanged files stay untouched), so
+    running this again after an edit of the constant's file gives the new value.
+    """
+    rust_files = [f for f in plugin.files.values() if f.language == "rust"]
+    constants: dict[str, LiteralValue] = {}
+    for facts in rust_files:
+        constants.update(facts.constants)
+    for facts in rust_files:
+        if any(_has_unresolved_name(a) for call in facts.host_calls for a in call.args):
+            calls = [dataclasses.replace(c, args=_resolved_args(c.args, constants)) for c in facts.host_calls]
+            plugin.files[facts.path] = dataclasses.replace(facts, host_calls=calls)
+
+
+def _has_unresolved_name(argument: Argument) -> bool:
+    return (not argument.resolved and _constant_name(argument.text) != "") or any(
+        _has_unresolved_name(e.value) for e in argument.entries
+    )
+
+
+def _constant_name(written: str) -> str:
+    name = written.strip().lstrip("&").strip().split("::")[-1]
+    return name if name.isidentifier() else ""
+
+
+def _resolved_args(args: tuple[Argument, ...], constants: Mapping[str, LiteralValue]) -> tuple[Argument, ...]:
+    return tuple(_resolved(a, constants) for a in args)
+
+
+def _resolved(argument: Argument, constants: Mapping[str, LiteralValue]) -> Argument:
+    entries = tuple(Entry(e.key, e.key_span, _resolved(e.value, constants)) for e in argument.entries)
+    name = _constant_name(argument.text)
+    if not argument.resolved and name in constants:
+        return dataclasses.replace(argument, value=constants[name], resolved=True, entries=entries)
+    return dataclasses.replace(argument, entries=entries)
