@@ -205,19 +205,29 @@ def _overlay_sources(root: Path, overlays: Mapping[Path, str]) -> list[tuple[Pat
     return result
 
 
-def _read_manifest(
+def _read_optional(
     path: Path, overlays: Mapping[Path, str], sources: dict[Path, str], problems: list[ReadProblem]
-) -> ManifestFacts | None:
+) -> str | None:
+    """The text of a file the plugin may lack (manifest.json, Cargo.toml, go.mod); None if absent or unreadable."""
     if path not in overlays and not path.is_file():
         return None
-    from nd_lsp.frontends.manifest import read_manifest
-
     try:
         text = read_text(path, overlays)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         problems.append(ReadProblem(path, _reason(exc)))
         return None
     sources[path] = text
+    return text
+
+
+def _read_manifest(
+    path: Path, overlays: Mapping[Path, str], sources: dict[Path, str], problems: list[ReadProblem]
+) -> ManifestFacts | None:
+    text = _read_optional(path, overlays, sources, problems)
+    if text is None:
+        return None
+    from nd_lsp.frontends.manifest import read_manifest
+
     return read_manifest(path, text)
 
 
@@ -228,14 +238,9 @@ def _read_build(
     sources: dict[Path, str],
     problems: list[ReadProblem],
 ) -> BuildFacts | None:
-    if path not in overlays and not path.is_file():
+    text = _read_optional(path, overlays, sources, problems)
+    if text is None:
         return None
-    try:
-        text = read_text(path, overlays)
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        problems.append(ReadProblem(path, _reason(exc)))
-        return None
-    sources[path] = text
     if kind == "cargo":
         from nd_lsp.frontends.cargo import read_cargo
 

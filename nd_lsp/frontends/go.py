@@ -8,6 +8,8 @@ from pathlib import Path
 
 from tree_sitter import Node
 
+from nd_lsp.frontends.byte_source_map import ByteSourceMap
+from nd_lsp.frontends.byte_source_map import node_text as text
 from nd_lsp.frontends.facts import (
     Argument,
     Call,
@@ -30,16 +32,7 @@ from nd_lsp.frontends.go_declarations import (
     read_package_vars,
     read_types,
 )
-from nd_lsp.frontends.go_syntax import (
-    GoSourceMap,
-    child,
-    children,
-    descendants,
-    named_children,
-    parse_go,
-    text,
-    unwrap_parens,
-)
+from nd_lsp.frontends.go_syntax import child, children, descendants, named_children, parse_go, unwrap_parens
 from nd_lsp.frontends.go_values import ConstantEvaluator, argument_of
 from nd_lsp.specs.model import PdkLayout
 
@@ -50,7 +43,7 @@ _PDK_SUBFOLDER = "/pdk/go"
 
 def read_go(path: Path, text_: str, layout: PdkLayout) -> FileFacts:
     """Facts of one Go file; half-written code gives whatever facts its syntax tree still holds."""
-    source = GoSourceMap(path, text_.encode("utf-8", errors="surrogatepass"))
+    source = ByteSourceMap(path, text_.encode("utf-8", errors="surrogatepass"))
     tree = parse_go(source.source)
     facts = FileFacts(path=path, language="go", has_syntax_errors=tree.root_node.has_error)
     _GoFileReader(source, layout, facts).read(tree.root_node)
@@ -87,7 +80,7 @@ class _LocalCall:
 
 
 class _GoFileReader:
-    def __init__(self, source: GoSourceMap, layout: PdkLayout, facts: FileFacts) -> None:
+    def __init__(self, source: ByteSourceMap, layout: PdkLayout, facts: FileFacts) -> None:
         self.source = source
         self.layout = layout
         self.facts = facts
@@ -250,9 +243,7 @@ class _GoFileReader:
 
     def _arguments(self, call: Node, scope: _Scope) -> tuple[Argument, ...]:
         evaluator = scope.evaluator or ConstantEvaluator(self.facts.constants)
-        return tuple(
-            argument_of(a, evaluator, self.source) for a in named_children(child(call, "arguments"))
-        )
+        return tuple(argument_of(a, evaluator, self.source) for a in named_children(child(call, "arguments")))
 
     def _read_host_call(self, call: Node, name: Node, scope: _Scope) -> None:
         self.facts.host_calls.append(
@@ -341,9 +332,7 @@ class _GoFileReader:
             root = _root_identifier(target)
             if root is None or text(root) not in globals_ or text(root) in scope.local_names:
                 continue
-            self.facts.global_writes.append(
-                GlobalWrite("go", text(root), self.source.node_span(root), scope.function)
-            )
+            self.facts.global_writes.append(GlobalWrite("go", text(root), self.source.node_span(root), scope.function))
 
     # -- PDK items -------------------------------------------------------------------------------
 
@@ -527,9 +516,6 @@ def _resolve_call(call: HostCall, constants: dict[str, LiteralValue]) -> HostCal
 
 def _resolve_argument(argument: Argument, constants: dict[str, LiteralValue]) -> Argument:
     if argument.resolved or argument.text not in constants:
-        entries = tuple(
-            dataclasses.replace(e, value=_resolve_argument(e.value, constants)) for e in argument.entries
-        )
+        entries = tuple(dataclasses.replace(e, value=_resolve_argument(e.value, constants)) for e in argument.entries)
         return argument if entries == argument.entries else dataclasses.replace(argument, entries=entries)
     return dataclasses.replace(argument, value=constants[argument.text], resolved=True)
-

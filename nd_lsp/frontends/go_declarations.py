@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from nd_lsp.frontends.byte_source_map import ByteSourceMap
+from nd_lsp.frontends.byte_source_map import node_text as text
 from nd_lsp.frontends.facts import (
     ExportDef,
     HostImport,
@@ -19,7 +21,7 @@ from nd_lsp.frontends.facts import (
     Span,
     TypeDecl,
 )
-from nd_lsp.frontends.go_syntax import GoSourceMap, child, children, named_children, specs_of, text
+from nd_lsp.frontends.go_syntax import child, children, named_children, specs_of
 from nd_lsp.frontends.go_values import ConstantEvaluator, go_string_value
 
 _DIRECTIVE = re.compile(r"^//go:(wasmexport|wasmimport)[ \t]+(.*)$")
@@ -37,7 +39,7 @@ def default_local_name(import_path: str) -> str:
     return last.replace("-", "_")
 
 
-def read_imports(root: Node, source: GoSourceMap) -> list[PackageImport]:
+def read_imports(root: Node, source: ByteSourceMap) -> list[PackageImport]:
     found = []
     for declaration in root.named_children:
         if declaration.type != "import_declaration":
@@ -99,7 +101,7 @@ def read_package_vars(root: Node) -> list[VarDecl]:
     return found
 
 
-def read_types(root: Node, source: GoSourceMap) -> list[TypeDecl]:
+def read_types(root: Node, source: ByteSourceMap) -> list[TypeDecl]:
     found = []
     for declaration in root.named_children:
         if declaration.type != "type_declaration":
@@ -144,7 +146,7 @@ def _typed_slots(parameters: Node | None) -> Iterator[Node]:
             yield type_node
 
 
-def method_def(method: Node, source: GoSourceMap) -> MethodDef | None:
+def method_def(method: Node, source: ByteSourceMap) -> MethodDef | None:
     name = child(method, "name")
     parameters = child(method, "parameters")
     if name is None or parameters is None:
@@ -165,7 +167,7 @@ def method_def(method: Node, source: GoSourceMap) -> MethodDef | None:
     )
 
 
-def read_impls(root: Node, source: GoSourceMap, types: list[TypeDecl]) -> list[ImplBlock]:
+def read_impls(root: Node, source: ByteSourceMap, types: list[TypeDecl]) -> list[ImplBlock]:
     """One block per receiver type with the methods this file declares for it."""
     methods: dict[str, list[tuple[MethodDef, Node, Node]]] = {}
     for declaration in root.named_children:
@@ -203,7 +205,7 @@ class Directive:
     words: tuple[tuple[str, Span], ...]  # each argument with its span
 
 
-def _directives(function: Node, source: GoSourceMap) -> list[Directive]:
+def _directives(function: Node, source: ByteSourceMap) -> list[Directive]:
     """`//go:wasmexport name` / `//go:wasmimport ns name` comments right above a function."""
     found = []
     comment = function.prev_sibling
@@ -217,7 +219,7 @@ def _directives(function: Node, source: GoSourceMap) -> list[Directive]:
     return found
 
 
-def _words(comment: Node, start: int, rest: str, source: GoSourceMap) -> tuple[tuple[str, Span], ...]:
+def _words(comment: Node, start: int, rest: str, source: ByteSourceMap) -> tuple[tuple[str, Span], ...]:
     prefix_bytes = len(text(comment)[:start].encode("utf-8"))
     words = []
     for word in re.finditer(r"\S+", rest):
@@ -226,7 +228,7 @@ def _words(comment: Node, start: int, rest: str, source: GoSourceMap) -> tuple[t
     return tuple(words)
 
 
-def read_directives(root: Node, source: GoSourceMap) -> tuple[list[ExportDef], list[HostImport]]:
+def read_directives(root: Node, source: ByteSourceMap) -> tuple[list[ExportDef], list[HostImport]]:
     exports: list[ExportDef] = []
     imports: list[HostImport] = []
     for function in root.named_children:

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import bisect
 import functools
 from collections.abc import Iterator
-from pathlib import Path
 
 import tree_sitter_go
 from tree_sitter import Language, Node, Parser, Tree
-
-from nd_lsp.frontends.facts import Position, Span
 
 
 @functools.lru_cache(maxsize=1)
@@ -20,41 +16,6 @@ def go_parser() -> Parser:
 
 def parse_go(source: bytes) -> Tree:
     return go_parser().parse(source)
-
-
-class GoSourceMap:
-    """Turns byte offsets of one UTF-8 Go source into 0-based line / code-point column positions."""
-
-    def __init__(self, path: Path, source: bytes) -> None:
-        self.path = path
-        self.source = source
-        self._line_starts = [0]
-        self._line_starts.extend(i + 1 for i, byte in enumerate(source) if byte == 0x0A)
-
-    def position(self, offset: int) -> Position:
-        offset = max(0, min(offset, len(self.source)))
-        line = bisect.bisect_right(self._line_starts, offset) - 1
-        prefix = self.source[self._line_starts[line] : offset]
-        column = len(prefix) if prefix.isascii() else len(prefix.decode("utf-8", errors="replace"))
-        return Position(line, column)
-
-    def span(self, start: int, end: int) -> Span:
-        return Span(self.path, self.position(start), self.position(end))
-
-    def node_span(self, node: Node) -> Span:
-        return self.span(node.start_byte, node.end_byte)
-
-    def between(self, first: Node, last: Node) -> Span:
-        return self.span(first.start_byte, last.end_byte)
-
-    def end_of_source(self) -> Position:
-        return self.position(len(self.source))
-
-
-def text(node: Node | None) -> str:
-    if node is None or node.text is None:
-        return ""
-    return node.text.decode("utf-8", errors="replace")
 
 
 def child(node: Node | None, field_name: str) -> Node | None:

@@ -8,14 +8,30 @@ from collections.abc import Mapping
 
 from tree_sitter import Node
 
+from nd_lsp.frontends.byte_source_map import ByteSourceMap
+from nd_lsp.frontends.byte_source_map import node_text as text
 from nd_lsp.frontends.facts import Argument, Entry, LiteralValue
-from nd_lsp.frontends.go_syntax import GoSourceMap, child, named_children, text, unwrap_parens
+from nd_lsp.frontends.go_syntax import child, named_children, unwrap_parens
 
 # Conversions that keep a constant a constant: `int64(0)`, `string("x")`.
 _BASIC_TYPES = frozenset(
     {
-        "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64",
-        "float32", "float64", "string", "byte", "rune", "uintptr",
+        "int",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "uint",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+        "float32",
+        "float64",
+        "string",
+        "byte",
+        "rune",
+        "uintptr",
     }
 )
 _UNRESOLVED: tuple[LiteralValue, bool] = (None, False)
@@ -139,7 +155,7 @@ def _arithmetic(operator: str, left: int | float, right: int | float) -> tuple[L
     return _UNRESOLVED
 
 
-def argument_of(node: Node, evaluator: ConstantEvaluator, source: GoSourceMap) -> Argument:
+def argument_of(node: Node, evaluator: ConstantEvaluator, source: ByteSourceMap) -> Argument:
     """An argument as written, with its value and, for a composite literal, its keyed entries."""
     value, resolved = evaluator.value(node)
     return Argument(
@@ -172,7 +188,7 @@ def _literal_kind(node: Node) -> str:
     return _LITERAL_KINDS.get(inner.type, "") if inner is not None else ""
 
 
-def composite_entries(node: Node, evaluator: ConstantEvaluator, source: GoSourceMap) -> tuple[Entry, ...]:
+def composite_entries(node: Node, evaluator: ConstantEvaluator, source: ByteSourceMap) -> tuple[Entry, ...]:
     """`T{Key: v}` and `&T{Key: v}`: the keyed elements with their values (nested literals too)."""
     literal = unwrap_parens(node)
     if literal is not None and literal.type == "unary_expression" and text(child(literal, "operator")) == "&":

@@ -11,6 +11,8 @@ from typing import Literal
 
 from tree_sitter import Node
 
+from nd_lsp.frontends.byte_source_map import ByteSourceMap
+from nd_lsp.frontends.byte_source_map import node_text as text
 from nd_lsp.frontends.facts import (
     Argument,
     Call,
@@ -32,7 +34,7 @@ from nd_lsp.frontends.rust_items import (
     type_decl,
 )
 from nd_lsp.frontends.rust_scope import read_use_scope
-from nd_lsp.frontends.rust_syntax import SourceMap, parse_rust, path_of, text, walk
+from nd_lsp.frontends.rust_syntax import parse_rust, path_of, walk
 from nd_lsp.frontends.rust_values import Locals, ValueReader, is_mutable_static, read_constants
 from nd_lsp.specs.model import PdkLayout
 
@@ -71,7 +73,7 @@ class _RustReader:
         self.layout = layout
         self.root = parse_rust(source).root_node
         scope = read_use_scope(self.root)
-        self.ctx = RustFileContext(SourceMap(path, source), scope, layout.rust_crate, layout.import_namespace)
+        self.ctx = RustFileContext(ByteSourceMap(path, source), scope, layout.rust_crate, layout.import_namespace)
         self.constants = read_constants(self.root)
         self.values = ValueReader(self.ctx.smap, self.constants)
         self.mutable_statics = {text(n.child_by_field_name("name")) for n in walk(self.root) if is_mutable_static(n)}

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from nd_lsp.frontends.byte_source_map import ByteSourceMap
+from nd_lsp.frontends.byte_source_map import node_text as text
 from nd_lsp.frontends.facts import (
     ExportDef,
     HostImport,
@@ -17,15 +19,7 @@ from nd_lsp.frontends.facts import (
     TypeDecl,
 )
 from nd_lsp.frontends.rust_scope import UseScope
-from nd_lsp.frontends.rust_syntax import (
-    SourceMap,
-    attribute_arguments,
-    attribute_path,
-    attributes_of,
-    last_segment_node,
-    path_of,
-    text,
-)
+from nd_lsp.frontends.rust_syntax import attribute_arguments, attribute_path, attributes_of, last_segment_node, path_of
 from nd_lsp.frontends.rust_values import literal_value
 
 # extism-pdk attribute names (the Wasm runtime's, not Navidrome's API)
@@ -39,7 +33,7 @@ DEFAULT_TRAIT = "Default"
 class RustFileContext:
     """What every extractor of one file needs: positions, `use` bindings and the PDK crate name."""
 
-    smap: SourceMap
+    smap: ByteSourceMap
     scope: UseScope
     crate: str  # the PDK crate, e.g. layout.rust_crate
     import_namespace: str

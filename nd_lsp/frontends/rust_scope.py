@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from nd_lsp.frontends.rust_syntax import PATH_NODES, path_of, text, walk
+from nd_lsp.frontends.byte_source_map import node_text as text
+from nd_lsp.frontends.rust_syntax import PATH_NODES, path_of, walk
 
 
 @dataclass(frozen=True)

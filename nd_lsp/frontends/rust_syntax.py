@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import bisect
 import functools
 from collections.abc import Iterator
-from pathlib import Path
 
 import tree_sitter_rust
 from tree_sitter import Language, Node, Parser, Tree
 
-from nd_lsp.frontends.facts import Position, Span
+from nd_lsp.frontends.byte_source_map import node_text as text
 
 # Nodes that spell a path: `a::b::C`, `C`, `a::b::C<T>` (generics are dropped by `path_of`).
 PATH_NODES = frozenset(
@@ -25,50 +23,6 @@ def rust_parser() -> Parser:
 
 def parse_rust(source: bytes) -> Tree:
     return rust_parser().parse(source)
-
-
-class SourceMap:
-    """Turns byte offsets of one UTF-8 source into 0-based line / code-point column positions."""
-
-    def __init__(self, path: Path, source: bytes) -> None:
-        self.path = path
-        self.source = source
-        self._line_starts = [0]
-        self._line_starts.extend(i + 1 for i, byte in enumerate(source) if byte == 0x0A)
-
-    def position(self, offset: int) -> Position:
-        offset = max(0, min(offset, len(self.source)))
-        line = bisect.bisect_right(self._line_starts, offset) - 1
-        start = self._line_starts[line]
-        prefix = self.source[start:offset]
-        column = len(prefix) if prefix.isascii() else len(prefix.decode("utf-8", errors="replace"))
-        return Position(line, column)
-
-    def span(self, start: int, end: int) -> Span:
-        return Span(self.path, self.position(start), self.position(end))
-
-    def node_span(self, node: Node, offset: int = 0) -> Span:
-        """The span of a node; `offset` shifts nodes of a fragment re-parsed out of a macro body."""
-        return self.span(node.start_byte + offset, node.end_byte + offset)
-
-    def line_indent(self, offset: int) -> str:
-        """The leading whitespace of the line holding `offset`."""
-        line = bisect.bisect_right(self._line_starts, offset) - 1
-        start = self._line_starts[line]
-        end = start
-        while end < len(self.source) and self.source[end] in b" \t":
-            end += 1
-        return self.source[start:end].decode("ascii")
-
-    def only_whitespace_before(self, offset: int) -> bool:
-        line = bisect.bisect_right(self._line_starts, offset) - 1
-        return not self.source[self._line_starts[line] : offset].strip()
-
-
-def text(node: Node | None) -> str:
-    if node is None or node.text is None:
-        return ""
-    return node.text.decode("utf-8", errors="replace")
 
 
 def path_of(node: Node | None) -> tuple[str, ...]:

@@ -7,8 +7,10 @@ from collections.abc import Mapping
 
 from tree_sitter import Node
 
+from nd_lsp.frontends.byte_source_map import ByteSourceMap
+from nd_lsp.frontends.byte_source_map import node_text as text
 from nd_lsp.frontends.facts import Argument, Entry, LiteralValue
-from nd_lsp.frontends.rust_syntax import SourceMap, path_of, text, walk
+from nd_lsp.frontends.rust_syntax import path_of, walk
 
 _INTEGER_SUFFIX = re.compile(r"(?:[iu](?:8|16|32|64|128|size))$")
 _FLOAT_SUFFIX = re.compile(r"f(?:32|64)$")
@@ -25,7 +27,7 @@ Locals = Mapping[str, Node]  # `let` bindings in scope at a call: name -> the bo
 class ValueReader:
     """Reads arguments of calls: literal values, constants of the file, struct literal entries."""
 
-    def __init__(self, smap: SourceMap, constants: Mapping[str, LiteralValue]) -> None:
+    def __init__(self, smap: ByteSourceMap, constants: Mapping[str, LiteralValue]) -> None:
         self.smap = smap
         self.constants = constants
 
