@@ -21,7 +21,7 @@ def nd_lsp(*args: str) -> subprocess.CompletedProcess[bytes]:
 
 
 def spec_file(version: str) -> Path:
-    return loader._spec_dir() / f"{version}.json"
+    return loader.spec_dir() / f"{version}.json"
 
 
 def test_specs_list_shows_every_spec_newest_first_with_date_and_commit() -> None:

@@ -46,7 +46,7 @@ def specs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
             "host_services": [],
         }
         (folder / f"{version}.json").write_text(json.dumps(spec), encoding="utf-8")
-    monkeypatch.setattr(loader, "_spec_dir", lambda: folder)
+    monkeypatch.setattr(loader, "spec_dir", lambda: folder)
     _clear_caches()
     yield folder
     monkeypatch.undo()

@@ -68,7 +68,7 @@ def spec_bytes(version: str) -> bytes:
     name = normalize_version(version)
     if name not in available_versions():
         raise UnknownVersionError(version, available_versions())
-    return (loader._spec_dir() / f"{name}.json").read_bytes()  # the file load_spec reads
+    return (loader.spec_dir() / f"{name}.json").read_bytes()  # the file load_spec reads
 
 
 def show_text(spec: Spec) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from nd_lsp.specs.curated import CuratedFactError, load_curated
 from nd_lsp.specs.generator import generate_spec, write_spec
+from nd_lsp.specs.history import write_history_index
 from nd_lsp.specs.loader import MASTER, SPEC_PACKAGE, normalize_version
 from nd_lsp.specs.manifest_source import ManifestSourceError
 from nd_lsp.specs.pdk_attach import SpecMismatchError
@@ -66,6 +67,7 @@ def main_generate(argv: list[str]) -> int:
         curated = load_curated(args.curated)
         spec = generate_spec(source, version, curated)
         path = write_spec(spec, args.out or default_out_dir())
+        write_history_index(path.parent)
     except (SourceError, OSError) as exc:
         print(f"nd-lsp specs generate: {exc}", file=sys.stderr)
         return EXIT_USAGE

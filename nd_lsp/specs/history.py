@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
-from nd_lsp.specs.loader import MASTER, available_versions, load_spec, version_key
+from nd_lsp.specs.loader import MASTER, available_versions, load_spec, load_spec_file, spec_dir, version_key
 from nd_lsp.specs.model import Capability, Spec
 
 
@@ -144,6 +146,13 @@ class ApiHistory:
     @staticmethod
     @functools.lru_cache(maxsize=1)
     def load() -> ApiHistory:
+        """The history of the shipped specs: from the index the generator writes beside them (reading
+        every spec costs more than a whole `nd-lsp check`), else computed from the specs."""
+        index = spec_dir() / HISTORY_INDEX
+        if index.is_file():
+            history = ApiHistory.from_json(json.loads(index.read_text(encoding="utf-8")))
+            if history.versions == available_versions():
+                return history
         return ApiHistory.of(load_spec(v) for v in available_versions())
 
     @staticmethod
@@ -160,3 +169,34 @@ class ApiHistory:
 
     def of_item(self, kind: str, name: str) -> ItemHistory:
         return self.index.get((kind, name), ItemHistory(()))
+
+    def to_json(self) -> dict[str, object]:
+        """Compact form: each item lists the positions of its versions in `versions`."""
+        position = {v: i for i, v in enumerate(self.versions)}
+        items: dict[str, dict[str, list[int]]] = {}
+        for (kind, name), history in sorted(self.index.items()):
+            items.setdefault(kind, {})[name] = [position[v] for v in history.versions]
+        return {"versions": list(self.versions), "items": items}
+
+    @staticmethod
+    def from_json(raw: dict[str, object]) -> ApiHistory:
+        versions = tuple(str(v) for v in raw.get("versions", []))  # type: ignore[attr-defined]
+        items: dict[str, dict[str, list[int]]] = raw.get("items", {})  # type: ignore[assignment]
+        index = {
+            (kind, name): ItemHistory(tuple(versions[i] for i in positions))
+            for kind, names in items.items()
+            for name, positions in names.items()
+        }
+        return ApiHistory(index=index, versions=versions)
+
+
+HISTORY_INDEX = "_history.json"
+
+
+def write_history_index(folder: Path) -> Path:
+    """Recompute the history index from every spec file in `folder` (run after generating a spec)."""
+    specs = [load_spec_file(p) for p in sorted(folder.glob("*.json")) if not p.name.startswith("_")]
+    path = folder / HISTORY_INDEX
+    text = json.dumps(ApiHistory.of(specs).to_json(), separators=(",", ":"), sort_keys=True)
+    path.write_text(text + "\n", encoding="utf-8")
+    return path

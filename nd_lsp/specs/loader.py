@@ -53,14 +53,14 @@ def version_key(version: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-def _spec_dir() -> Path:
+def spec_dir() -> Path:
     return Path(str(resources.files(SPEC_PACKAGE)))
 
 
 @functools.lru_cache(maxsize=1)
 def available_versions() -> tuple[str, ...]:
     """Versions with a spec file, oldest first (master last)."""
-    names = [p.stem for p in _spec_dir().glob("*.json")]
+    names = [p.stem for p in spec_dir().glob("*.json") if not p.name.startswith("_")]
     return tuple(sorted(names, key=version_key))
 
 
@@ -81,7 +81,7 @@ def load_spec(version: str) -> Spec:
     name = normalize_version(version)
     if name not in available_versions():
         raise UnknownVersionError(version, available_versions())
-    return load_spec_file(_spec_dir() / f"{name}.json")
+    return load_spec_file(spec_dir() / f"{name}.json")
 
 
 def load_spec_file(path: Path) -> Spec:

@@ -52,7 +52,7 @@ def release_info(version: str) -> NavidromeRelease:
     name = normalize_version(version)
     if name not in available_versions():
         raise UnknownVersionError(version, available_versions())
-    path = loader._spec_dir() / f"{name}.json"  # the same folder load_spec reads
+    path = loader.spec_dir() / f"{name}.json"  # the same folder load_spec reads
     raw = json.loads(path.read_text(encoding="utf-8")).get("navidrome", {})
     return NavidromeRelease(
         version=str(raw.get("version", name)),
