@@ -21,7 +21,7 @@ from nd_lsp.rules.context import RuleContext
 from nd_lsp.rules.finding import Finding
 from nd_lsp.rules.registry import all_rules
 from nd_lsp.specs.loader import load_spec
-from nd_lsp.specs.model import PdkLayout
+from nd_lsp.specs.model import PdkLayout, Spec
 from nd_lsp.specs.resolve import resolve_version
 
 log = logging.getLogger(__name__)
@@ -128,15 +128,36 @@ class Analyzer:
         overlays = overlays or {}
         sources: dict[Path, str] = {}
         problems: list[ReadProblem] = []
-        # Build files first: they decide the version, and the version decides the PDK layout.
-        cargo = _read_build(root / "Cargo.toml", "cargo", overlays, sources, problems)
-        gomod = _read_build(root / "go.mod", "gomod", overlays, sources, problems)
-        version, source = resolve_version(settings.navidrome_version, cargo, gomod)
-        spec = load_spec(version)
-        plugin = self.collect(root, spec.layout, overlays, sources, problems, (cargo, gomod))
-        ctx = RuleContext(plugin=plugin, spec=spec, version_source=source, sources=sources)
+        target = _target(root, settings, overlays, sources, problems)
+        plugin = self.collect(root, target.spec.layout, overlays, sources, problems, target.build)
+        ctx = RuleContext(plugin=plugin, spec=target.spec, version_source=target.source, sources=sources)
         findings = [f for f in run_rules(ctx, settings) if not _suppressed(f, plugin)]
-        return CheckResult(root, version, source, _capped(findings), problems)
+        return CheckResult(root, target.spec.version, target.source, _capped(findings), problems)
+
+    def target(self, root: Path, settings: Settings, overlays: Mapping[Path, str] | None = None) -> Target:
+        """The spec a plugin is checked against, without analysing it (editor features before a check)."""
+        return _target(root, settings, overlays or {}, {}, [])
+
+
+@dataclass(frozen=True)
+class Target:
+    spec: Spec
+    source: str  # where the version came from, for messages
+    build: tuple[BuildFacts | None, BuildFacts | None]  # Cargo.toml, go.mod
+
+
+def _target(
+    root: Path,
+    settings: Settings,
+    overlays: Mapping[Path, str],
+    sources: dict[Path, str],
+    problems: list[ReadProblem],
+) -> Target:
+    # Build files first: they decide the version, and the version decides the PDK layout.
+    cargo = _read_build(root / "Cargo.toml", "cargo", overlays, sources, problems)
+    gomod = _read_build(root / "go.mod", "gomod", overlays, sources, problems)
+    version, source = resolve_version(settings.navidrome_version, cargo, gomod)
+    return Target(load_spec(version), source, (cargo, gomod))
 
 
 def _link_across_files(plugin: PluginFacts) -> None:

@@ -1,0 +1,77 @@
+"""Editor settings (initializationOptions, workspace/didChangeConfiguration) merged over the files."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nd_lsp.config import Settings
+from nd_lsp.config_files import settings_from_files
+
+DEFAULT_DEBOUNCE_MS = 150
+# Clients nest a server's settings under its name; accept the spellings editors use.
+SECTION_NAMES = ("nd-lsp", "ndLsp", "nd_lsp")
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    """What the editor said: the rule settings it overrides and how the server should behave."""
+
+    editor: Settings = field(default_factory=Settings)
+    debounce_ms: int = DEFAULT_DEBOUNCE_MS
+
+
+def options_from_json(raw: object, previous: ServerOptions | None = None) -> ServerOptions:
+    """Read `{navidromeVersion, select, ignore, debounceMs}` (top level or under "nd-lsp").
+
+    Values of the wrong type are ignored rather than rejected: a typo in an editor's settings must not
+    stop the server.
+    """
+    base = previous or ServerOptions()
+    section = _our_section(raw)
+    if section is None:
+        return base
+    version = section.get("navidromeVersion", base.editor.navidrome_version)
+    editor = Settings(
+        navidrome_version=version if isinstance(version, str) and version.strip() else None,
+        select=_codes(section["select"]) if "select" in section else base.editor.select,
+        ignore=(_codes(section["ignore"]) or frozenset()) if "ignore" in section else base.editor.ignore,
+    )
+    debounce = section.get("debounceMs", base.debounce_ms)
+    if not isinstance(debounce, int) or isinstance(debounce, bool) or debounce < 0:
+        debounce = base.debounce_ms
+    return ServerOptions(editor=editor, debounce_ms=debounce)
+
+
+def has_settings(raw: object) -> bool:
+    """True when a configuration payload carries nd-lsp settings (clients may send an empty one)."""
+    return _our_section(raw) is not None
+
+
+def settings_for_root(root: Path, options: ServerOptions) -> Settings:
+    """The settings of one plugin: its configuration files, with the editor's explicit values on top."""
+    try:
+        from_files = settings_from_files(root)
+    except Exception:  # a broken nd-lsp.toml is reported by the CLI; the editor keeps working
+        from_files = Settings()
+    return from_files.merged(options.editor)
+
+
+def _our_section(raw: object) -> Mapping[str, object] | None:
+    if not isinstance(raw, Mapping):
+        return None
+    for name in SECTION_NAMES:
+        nested = raw.get(name)
+        if isinstance(nested, Mapping):
+            return nested
+    known = {"navidromeVersion", "select", "ignore", "debounceMs"}
+    return raw if known & set(raw) else None
+
+
+def _codes(value: object) -> frozenset[str] | None:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list | tuple):
+        return None
+    return frozenset(str(code).strip().upper() for code in value if str(code).strip())
