@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -112,18 +113,37 @@ def exported_names(ctx: RuleContext) -> frozenset[str]:
 
 def suggest(name: str, candidates: Iterable[str], *, limit: int = 1) -> list[str]:
     """Did-you-mean: the closest candidates, preferring ones that contain the name (a missing prefix
-    like `register_artist_biography` → `register_metadata_artist_biography`, `get_all` → `get_all_libraries`)."""
+    like `register_artist_biography` → `register_metadata_artist_biography`, `get_all` → `get_all_libraries`).
+
+    A prefix every candidate shares (`nd_`, `register_`) is left out of the comparison: it would make
+    any two names look alike (`nd_test_users` is no typo of `nd_get_artist_url`).
+    """
     pool = sorted(set(candidates) - {name})
+    shared = _shared_prefix(pool)
     lowered = name.lower()
     scored: list[tuple[float, str]] = []
     for candidate in pool:
-        ratio = difflib.SequenceMatcher(None, lowered, candidate.lower()).ratio()
-        if lowered and (lowered in candidate.lower() or _tail_matches(lowered, candidate.lower())):
+        other = candidate.lower()
+        ratio = difflib.SequenceMatcher(None, _without(lowered, shared), _without(other, shared)).ratio()
+        if lowered and (lowered in other or _tail_matches(lowered, other)):
             ratio += 0.3
         if ratio >= 0.6:
             scored.append((ratio, candidate))
     scored.sort(key=lambda pair: (-pair[0], pair[1]))
     return [candidate for _, candidate in scored[:limit]]
+
+
+def _shared_prefix(names: list[str]) -> str:
+    """The common prefix of all names, up to and including its last `_` (or `.`/`:`)."""
+    if len(names) < 2:
+        return ""
+    common = os.path.commonprefix([n.lower() for n in names])
+    cut = max(common.rfind("_"), common.rfind("."), common.rfind(":"))
+    return common[: cut + 1]
+
+
+def _without(name: str, prefix: str) -> str:
+    return name[len(prefix) :] if prefix and name.startswith(prefix) else name
 
 
 def _tail_matches(name: str, candidate: str) -> bool:
