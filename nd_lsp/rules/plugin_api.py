@@ -112,8 +112,9 @@ def exported_names(ctx: RuleContext) -> frozenset[str]:
 
 
 def suggest(name: str, candidates: Iterable[str], *, limit: int = 1) -> list[str]:
-    """Did-you-mean: the closest candidates, preferring ones that contain the name (a missing prefix
-    like `register_artist_biography` → `register_metadata_artist_biography`, `get_all` → `get_all_libraries`).
+    """Did-you-mean: the closest candidates, preferring ones that extend the name (`get_all` →
+    `get_all_libraries`) or keep its head and tail (`register_artist_biography` →
+    `register_metadata_artist_biography`).
 
     A prefix every candidate shares (`nd_`, `register_`) is left out of the comparison: it would make
     any two names look alike (`nd_test_users` is no typo of `nd_get_artist_url`).
@@ -125,7 +126,7 @@ def suggest(name: str, candidates: Iterable[str], *, limit: int = 1) -> list[str
     for candidate in pool:
         other = candidate.lower()
         ratio = difflib.SequenceMatcher(None, _without(lowered, shared), _without(other, shared)).ratio()
-        if lowered and (lowered in other or _tail_matches(lowered, other)):
+        if lowered and (other.startswith(lowered) or _tail_matches(lowered, other)):
             ratio += 0.3
         if ratio >= 0.6:
             scored.append((ratio, candidate))
