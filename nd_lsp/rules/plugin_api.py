@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -138,7 +137,10 @@ def _shared_prefix(names: list[str]) -> str:
     """The common prefix of all names, up to and including its last `_` (or `.`/`:`)."""
     if len(names) < 2:
         return ""
-    common = os.path.commonprefix([n.lower() for n in names])
+    lowered = [n.lower() for n in names]
+    shortest, longest = min(lowered), max(lowered)  # the common prefix of all is that of these two
+    length = next((i for i, (a, b) in enumerate(zip(shortest, longest)) if a != b), min(len(shortest), len(longest)))
+    common = shortest[:length]
     cut = max(common.rfind("_"), common.rfind("."), common.rfind(":"))
     return common[: cut + 1]
 
