@@ -138,9 +138,9 @@ def _shared_prefix(names: list[str]) -> str:
     if len(names) < 2:
         return ""
     lowered = [n.lower() for n in names]
-    shortest, longest = min(lowered), max(lowered)  # the common prefix of all is that of these two
-    length = next((i for i, (a, b) in enumerate(zip(shortest, longest)) if a != b), min(len(shortest), len(longest)))
-    common = shortest[:length]
+    first, last = min(lowered), max(lowered)  # in sorted order, the common prefix of all is theirs
+    same = [a == b for a, b in zip(first, last, strict=False)]
+    common = first[: same.index(False) if False in same else len(same)]
     cut = max(common.rfind("_"), common.rfind("."), common.rfind(":"))
     return common[: cut + 1]
 
