@@ -61,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
 
 def unknown_codes(codes: frozenset[str]) -> frozenset[str]:
     """Codes or prefixes that match no rule: a typo in --select would otherwise silence every rule."""
+    if not codes:
+        return frozenset()
     from nd_lsp.rules.registry import all_rules
 
     known = [rule.code for rule in all_rules()]
