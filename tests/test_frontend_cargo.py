@@ -96,3 +96,44 @@ def test_odd_but_valid_files_are_read() -> None:
     for text in ["", "dependencies = 3\n", "[target]\nx = 1\n", '[lib]\ncrate-type = "cdylib"\n']:
         facts = read_cargo(PATH, text)
         assert facts.error == ""
+
+
+WORKSPACE = """\
+[workspace]
+members = ["plugins/*"]
+
+[workspace.dependencies]
+nd-pdk = { git = "https://github.com/navidrome/navidrome", tag = "v0.61.0" }
+extism-pdk = "1.4"
+"""
+
+MEMBER = """\
+[package]
+name = "member"
+
+[dependencies]
+nd-pdk.workspace = true
+extism-pdk = { workspace = true, features = ["http"] }
+"""
+
+
+def test_a_dependency_inherited_from_the_workspace_has_the_workspace_source(tmp_path: Path) -> None:
+    (tmp_path / "Cargo.toml").write_text(WORKSPACE, encoding="utf-8")
+    member = tmp_path / "plugins" / "member"
+    member.mkdir(parents=True)
+    facts = read_cargo(member / "Cargo.toml", MEMBER)
+    pdk, extism = facts.dependency("nd-pdk"), facts.dependency("extism-pdk")
+    assert pdk is not None and pdk.tag == "v0.61.0" and pdk.git.endswith("navidrome")
+    assert extism is not None and extism.version == "1.4"
+
+
+def test_a_workspace_dependency_without_a_workspace_keeps_no_source(tmp_path: Path) -> None:
+    facts = read_cargo(tmp_path / "Cargo.toml", MEMBER)
+    pdk = facts.dependency("nd-pdk")
+    assert pdk is not None and (pdk.tag, pdk.git, pdk.version) == ("", "", "")
+
+
+def test_a_broken_workspace_cargo_toml_is_ignored(tmp_path: Path) -> None:
+    (tmp_path / "Cargo.toml").write_text("[workspace\n", encoding="utf-8")
+    (tmp_path / "member").mkdir()
+    assert read_cargo(tmp_path / "member" / "Cargo.toml", MEMBER).dependency("nd-pdk") is not None

@@ -1,4 +1,5 @@
-"""Every Go rule fixture is a real plugin: it builds for wasip1 against the real Go PDK its go.mod pins.
+"""Every Go rule fixture and realistic plugin is a real plugin: it builds for wasip1 against the real Go
+PDK its go.mod pins.
 
 A fixture that says "this compiles and then fails silently" must really compile, or nd-lsp would be
 warning about code nobody can write. Fixtures that are meant to be compile errors hold a file named
@@ -20,6 +21,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "rules"
+REALISTIC = REPO / "tests" / "fixtures" / "realistic"
+ROOTS = (FIXTURES, REALISTIC)
 CACHE = REPO / ".cache" / "go"
 NOT_COMPILING_MARKER = ".does-not-compile"
 WORKERS = 2
@@ -29,9 +32,14 @@ BUILD_TIMEOUT_SECONDS = 600  # the first build downloads modules; later ones tak
 def go_fixtures(*, compiling: bool = True) -> list[Path]:
     return sorted(
         p.parent
-        for p in FIXTURES.rglob("go.mod")
+        for root in ROOTS
+        for p in root.rglob("go.mod")
         if ".fixed" not in p.parts and (p.parent / NOT_COMPILING_MARKER).exists() != compiling
     )
+
+
+def _name(folder: Path) -> str:
+    return folder.relative_to(REPO / "tests" / "fixtures").as_posix()
 
 
 def _environment() -> dict[str, str]:
@@ -52,7 +60,7 @@ def _environment() -> dict[str, str]:
 
 
 def _build(folder: Path, out_dir: Path) -> tuple[Path, int, str]:
-    target = out_dir / (folder.relative_to(FIXTURES).as_posix().replace("/", "__") + ".wasm")
+    target = out_dir / (_name(folder).replace("/", "__") + ".wasm")
     command = ["go", "build", "-buildmode=c-shared", "-trimpath", "-ldflags=-s", "-o", str(target), "."]
     try:
         done = subprocess.run(
@@ -75,9 +83,7 @@ def test_every_go_fixture_builds_for_wasip1_against_the_real_pdk(tmp_path: Path)
     assert folders, "no Go fixtures found"
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         results = list(pool.map(lambda f: _build(f, tmp_path), folders))
-    failures = [
-        f"{folder.relative_to(FIXTURES)}: {stderr or f'exit {code}'}" for folder, code, stderr in results if code
-    ]
+    failures = [f"{_name(folder)}: {stderr or f'exit {code}'}" for folder, code, stderr in results if code]
     assert not failures, "fixtures that do not build:\n" + "\n".join(failures)
 
 
@@ -85,13 +91,13 @@ def test_every_go_fixture_builds_for_wasip1_against_the_real_pdk(tmp_path: Path)
 def test_fixtures_marked_as_compile_errors_really_fail_to_build(tmp_path: Path) -> None:
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         results = list(pool.map(lambda f: _build(f, tmp_path), go_fixtures(compiling=False)))
-    building = [str(folder.relative_to(FIXTURES)) for folder, code, _ in results if code == 0]
+    building = [_name(folder) for folder, code, _ in results if code == 0]
     assert not building, "fixtures marked .does-not-compile that build: " + ", ".join(building)
 
 
 def test_fixtures_meant_not_to_compile_say_so_next_to_a_go_mod() -> None:
     """A `.does-not-compile` marker outside a Go plugin folder would silently skip nothing."""
-    for marker in FIXTURES.rglob(NOT_COMPILING_MARKER):
+    for marker in (m for root in ROOTS for m in root.rglob(NOT_COMPILING_MARKER)):
         assert (marker.parent / "go.mod").is_file(), f"{marker} is not in a Go fixture"
 
 

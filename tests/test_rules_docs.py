@@ -12,6 +12,8 @@ import pytest
 from nd_lsp.check.rules_docs import anchor, missing_sections, rules_markdown
 from nd_lsp.frontends.facts import Span
 from nd_lsp.rules.registry import all_rules
+from nd_lsp.specs.loader import load_spec, newest_release
+from nd_lsp.specs.model import Spec
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
 RULES = all_rules()
@@ -93,3 +95,60 @@ def test_explain_of_an_unknown_code_exits_2_with_a_message() -> None:
     assert result.returncode == 2
     assert "no rule 'ND000'" in result.stderr
     assert RULES[0].code in result.stderr
+
+
+# -- every language a rule covers has its bad and its good example ------------------------------
+
+# Fence languages of each `languages` entry (a Rust case may be about Cargo.toml).
+FENCES = {"rust": {"rust", "toml"}, "go": {"go"}, "python": {"python"}, "manifest": {"json"}}
+FENCE = re.compile(r"^```(\w+)\n(.*?)^```", re.M | re.S)
+
+
+def fenced(section: str) -> list[tuple[str, str]]:
+    """(language, code) of each fenced block of a docstring section."""
+    return FENCE.findall(section)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_every_language_of_a_rule_has_a_bad_and_a_good_example(rule: type) -> None:
+    doc = rule.doc()
+    for section, title in ((doc.example, "Example"), (doc.use_instead, "Use instead")):
+        languages = {language for language, _ in fenced(section)}
+        missing = [lang for lang in rule.languages if not FENCES[lang] & languages]
+        assert missing == [], f"{rule.code}: `## {title}` has no fenced example for {missing}"
+
+
+def _newest_spec() -> Spec:
+    return load_spec(newest_release())
+
+
+def _good_code(language: str) -> str:
+    return "\n".join(code for rule in RULES for lang, code in fenced(rule.doc().use_instead) if lang == language)
+
+
+def test_good_examples_name_only_host_functions_that_exist() -> None:
+    spec = _newest_spec()
+    services = spec.host_services
+    go_functions = {f.go_function for s in services for f in s.functions}
+    rust_functions = {(s.rust_module, f.rust_function) for s in services for f in s.functions}
+    imports = set(spec.all_host_functions())
+    go_used = set(re.findall(r"\bhost\.([A-Z]\w+)\(", _good_code("go")))
+    rust_used = set(re.findall(r"nd_pdk::host::(\w+)::(\w+)\(", _good_code("rust")))
+    python = _good_code("python")
+    imports_used = set(re.findall(r'import_fn\("extism:host/user", "(\w+)"\)', python))
+    stubs_called = set(re.findall(r"\b_([a-z]+_[a-z]+)\(extism\.memory", python))
+    assert go_used and rust_used and imports_used and stubs_called
+    assert go_used - go_functions == set()
+    assert rust_used - rust_functions == set()
+    assert (imports_used | stubs_called) - imports == set()
+
+
+def test_good_examples_name_only_exports_and_macros_that_exist() -> None:
+    spec = _newest_spec()
+    exports = set(spec.all_exports())
+    macros = {m.rust_macro for c in spec.capabilities for m in c.methods if m.rust_macro}
+    python_exports = set(re.findall(r"^def (nd_\w+)\(", _good_code("python"), re.M))
+    rust_macros = set(re.findall(r"\b(register_\w+)!", _good_code("rust")))
+    assert python_exports and rust_macros
+    assert python_exports - exports == set()
+    assert rust_macros - macros == set()

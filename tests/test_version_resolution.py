@@ -192,10 +192,18 @@ def test_a_go_release_version_names_its_release() -> None:
 
 
 @pytest.mark.usefixtures("specs")
-def test_a_go_pseudo_version_gets_the_newest_release_made_before_its_timestamp() -> None:
+def test_a_go_pseudo_version_gets_the_first_release_made_after_its_timestamp() -> None:
+    """The commit's code went into that release: it has every API item the pinned PDK has."""
     version, source = resolve_version(None, None, gomod("v0.0.0-20260615120000-abcdef123456"))
-    assert version == "0.62.0"
+    assert version == "0.63.2"
     assert source == "go.mod plugins/pdk/go v0.0.0-20260615120000-abcdef123456"
+
+
+@pytest.mark.usefixtures("specs")
+def test_a_go_pseudo_version_newer_than_every_release_gets_master() -> None:
+    version, source = resolve_version(None, None, gomod("v0.0.0-20260801120000-abcdef123456"))
+    assert version == "master"
+    assert "newer than every release" in source
 
 
 @pytest.mark.usefixtures("specs")
@@ -258,8 +266,8 @@ def test_a_cargo_dependency_table_header_resolves_through_the_cargo_reader() -> 
 @pytest.mark.parametrize(
     ("require", "replace", "expected"),
     [
-        (f"require {GO_PDK} v0.0.0-20260401090000-0123456789ab", "", "0.61.0"),
-        (f"require (\n\t{GO_PDK} v0.0.0-20260712000000-0123456789ab\n)", "", "0.63.2"),
+        (f"require {GO_PDK} v0.0.0-20260330090000-0123456789ab", "", "0.61.0"),
+        (f"require (\n\t{GO_PDK} v0.0.0-20260710000000-0123456789ab\n)", "", "0.63.2"),
         (f"require {GO_PDK} v0.61.0", "", "0.61.0"),
         (f"require {GO_PDK} v0.0.0", f"replace {GO_PDK} => ../../pdk/go", "master"),
         ("require github.com/extism/go-pdk v1.1.3", "", "0.63.2"),

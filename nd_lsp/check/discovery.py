@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from nd_lsp.frontends.facts import Language
+from nd_lsp.frontends.facts import Language, PluginFacts
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -18,6 +18,7 @@ SKIPPED_DIRS = frozenset({"target", "node_modules", ".git", "vendor", "__pycache
 MANIFEST = "manifest.json"
 LANGUAGE_BY_SUFFIX: dict[str, Language] = {".rs": "rust", ".go": "go", ".py": "python"}
 ROOT_MARKERS = (MANIFEST, "Cargo.toml", "go.mod")
+PYTHON_TEST_FOLDERS = frozenset({"tests", "test"})
 
 # Called with a folder the walk could not enter and the reason.
 WalkErrorHandler = Callable[[Path, str], None]
@@ -54,18 +55,47 @@ def walk_files(
 
 
 def plugin_source_files(root: Path) -> list[tuple[Path, Language]]:
-    """The Rust, Go and Python sources of the plugin at root (Rust: src/ only; Go: no _test.go)."""
+    """The Rust, Go and Python sources of the plugin at root (see `is_plugin_source`)."""
     found: list[tuple[Path, Language]] = []
     for path in walk_files(root):
         language = language_of(path)
-        if language is None or language == "manifest":
-            continue
-        if language == "rust" and "src" not in path.relative_to(root).parts:
-            continue
-        if language == "go" and path.name.endswith("_test.go"):
-            continue
-        found.append((path, language))
+        if language is not None and is_plugin_source(root, path, language):
+            found.append((path, language))
     return found
+
+
+def is_plugin_source(root: Path, path: Path, language: Language) -> bool:
+    """Whether a source file is compiled into the plugin: Rust under src/, Go but not _test.go, and
+    Python but not its tests (pytest runs them on the author's machine, never in the sandbox)."""
+    if language == "manifest":
+        return False
+    if language == "rust":
+        return "src" in path.relative_to(root).parts
+    if language == "go":
+        return not path.name.endswith("_test.go")
+    return not _is_python_test(path.relative_to(root))
+
+
+def drop_python_outside_entry_package(plugin: PluginFacts) -> None:
+    """Forget Python files outside the folder of the file(s) defining the exports.
+
+    extism-py compiles that one entry file, which finds the plugin's own modules beside or below it,
+    so a `scripts/package.py` or `build.py` next to a `plugin/` package is a tool of the author's,
+    not plugin code. While no file exports anything yet, every file is kept.
+    """
+    python = [path for path, facts in plugin.files.items() if facts.language == "python"]
+    entry_folders = {e.span.path.parent for e in plugin.exports() if e.language == "python"}
+    if not entry_folders:
+        return
+    for path in python:
+        if not any(folder == path.parent or folder in path.parents for folder in entry_folders):
+            del plugin.files[path]
+
+
+def _is_python_test(relative: Path) -> bool:
+    name = relative.name
+    in_test_folder = any(part in PYTHON_TEST_FOLDERS for part in relative.parts[:-1])
+    return in_test_folder or name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py")
 
 
 def is_plugin_root(folder: Path) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nd_lsp.check.discovery import MANIFEST, plugin_source_files
+from nd_lsp.check.discovery import MANIFEST, drop_python_outside_entry_package, plugin_source_files
 from nd_lsp.config import Settings
 from nd_lsp.frontends.facts import BuildFacts, FileFacts, Language, ManifestFacts, PluginFacts
 from nd_lsp.frontends.suppressions import find_suppressions, is_suppressed
@@ -27,6 +27,7 @@ from nd_lsp.specs.resolve import resolve_version
 log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 2_000_000  # larger sources are reported, not analysed
+TOO_LARGE = f"file is larger than {MAX_FILE_BYTES // 1_000_000} MB; not analysed"
 MAX_FINDINGS_PER_FILE = 500
 LEGACY_API_CODE = "ND100"
 
@@ -65,15 +66,29 @@ def _file_reader(language: Language) -> FileReader:
     return read_python
 
 
+def is_too_large(text: str) -> bool:
+    """True when text takes more than MAX_FILE_BYTES in UTF-8 (encoded only when the length leaves it open)."""
+    if len(text) > MAX_FILE_BYTES:
+        return True
+    if len(text) * 4 <= MAX_FILE_BYTES:
+        return False
+    return len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES
+
+
 def read_text(path: Path, overlays: Mapping[Path, str]) -> str:
-    """An open editor buffer wins over the file on disk. Raises OSError/UnicodeDecodeError/ValueError."""
+    """An open editor buffer wins over the file on disk. Raises OSError/UnicodeDecodeError/ValueError.
+
+    The size limit holds for both: a huge open buffer is reported, not analysed (nor its file on disk).
+    """
     if path in overlays:
+        if is_too_large(overlays[path]):
+            raise ValueError(TOO_LARGE)
         return overlays[path]
     status = path.stat()
     if not stat.S_ISREG(status.st_mode):  # a FIFO or device would block the read forever
         raise ValueError("not a regular file; not analysed")
     if status.st_size > MAX_FILE_BYTES:
-        raise ValueError(f"file is larger than {MAX_FILE_BYTES // 1_000_000} MB; not analysed")
+        raise ValueError(TOO_LARGE)
     data = path.read_bytes()
     if b"\0" in data[:8192]:
         raise ValueError("binary file; not analysed")
@@ -121,6 +136,7 @@ class Analyzer:
                 plugin.files[path] = self.read_source(path, language, text, layout)
             except RecursionError:
                 problems.append(ReadProblem(path, "file is nested too deeply to analyse"))
+        drop_python_outside_entry_package(plugin)
         _link_across_files(plugin)
         return plugin
 
@@ -216,12 +232,12 @@ def _reason(exc: BaseException) -> str:
 
 def _overlay_sources(root: Path, overlays: Mapping[Path, str]) -> list[tuple[Path, Language]]:
     """Open buffers of the plugin that are not on disk yet (a new, unsaved file)."""
-    from nd_lsp.check.discovery import language_of
+    from nd_lsp.check.discovery import is_plugin_source, language_of
 
     result: list[tuple[Path, Language]] = []
     for path in overlays:
         language = language_of(path)
-        if language and language != "manifest" and root in path.parents:
+        if language and root in path.parents and is_plugin_source(root, path, language):
             result.append((path, language))
     return result
 

@@ -24,6 +24,8 @@ SETTINGS_TABLE = ("package", "metadata", "nd-lsp")
 _DEPENDENCY_TABLES = ("dependencies",)
 _KEY = re.compile(r"""\s*("(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_-]+)\s*""")
 _SOURCE_FIELDS = ("version", "git", "tag", "rev", "branch", "path")
+_WORKSPACE_TABLE = ("workspace", "dependencies")
+_MAX_WORKSPACE_DEPTH = 6  # folders above the crate searched for the workspace's Cargo.toml
 
 
 @dataclass(frozen=True)
@@ -78,8 +80,32 @@ def _dependencies(path: Path, document: Mapping[str, Any], keys: list[_KeyLine])
     for table, entries in _dependency_tables(document):
         for name, spec in entries.items():
             fields = spec if isinstance(spec, Mapping) else {"version": spec}
+            if fields.get("workspace") is True:
+                fields = {**_workspace_dependency(path, document, name), **fields}
             values = {f: str(fields.get(f, "")) for f in _SOURCE_FIELDS}
             yield Dependency(name=name, span=_dependency_span(path, keys, table, name), **values)
+
+
+def _workspace_dependency(path: Path, document: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    """`nd-pdk.workspace = true`: the dependency as the workspace's `[workspace.dependencies]` declares it
+    (the crate's own Cargo.toml may be the workspace root; else the nearest one above it)."""
+    roots = [document] if _table(document, ("workspace",)) else []
+    roots += (_workspace_document(folder) for folder in list(path.parent.parents)[:_MAX_WORKSPACE_DEPTH])
+    for root in roots:
+        spec = _table(root, _WORKSPACE_TABLE).get(name)
+        if spec is not None:
+            return spec if isinstance(spec, Mapping) else {"version": spec}
+        if _table(root, ("workspace",)):
+            return {}  # the nearest workspace decides, even when it lacks the dependency
+    return {}
+
+
+def _workspace_document(folder: Path) -> Mapping[str, Any]:
+    try:
+        document: dict[str, Any] = tomllib.loads((folder / "Cargo.toml").read_text(encoding="utf-8"))
+        return document
+    except (OSError, UnicodeDecodeError, ValueError):  # TOMLDecodeError is a ValueError
+        return {}
 
 
 def _dependency_span(path: Path, keys: list[_KeyLine], table: tuple[str, ...], name: str) -> Span:

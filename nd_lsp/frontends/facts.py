@@ -51,6 +51,9 @@ class Argument:
     # "float", "bool", "none", "list", "dict", "fstring"; "" when not a literal (a call, a name).
     # For a dict, `resolved` means every key is known (no `**spread`, no computed key).
     literal_kind: str = ""
+    # A string built at run time whose start is constant (`base + "/x" + id`, `format!("https://h/{}", id)`,
+    # `fmt.Sprintf("https://h/%s", id)`): that start, "" when unknown. Only set when `resolved` is False.
+    prefix: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,9 @@ class TypeDecl:
     attribute_insert_at: Position | None = None  # Rust: where `#[derive(Default)]` can go (line start)
     # Rust: just before the `)` of the last `#[derive(...)]`, where ", Default" can be merged in.
     derive_insert_at: Position | None = None
+    # Go: the struct's embedded fields of this package ("E", or "*E" when embedded by pointer), whose
+    # methods are promoted to the struct.
+    embeds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,6 +126,9 @@ class Registration:
     path_segments: tuple[str, ...] = ()  # Rust macro path as written, e.g. ("nd_pdk", "register_x")
     # Go: the target is passed as a value (`Register(T{})`), whose method set lacks pointer-receiver methods.
     by_value: bool = False
+    # Go: the package function whose result is registered (`Register(newPlugin())`) when the target is
+    # not spelled in the argument; the cross-file link resolves it to `target`.
+    target_constructor: str = ""
 
 
 @dataclass(frozen=True)
@@ -131,6 +140,10 @@ class ExportDef:
     span: Span  # the whole definition header
     name_span: Span
     kind: Literal["plugin_fn", "wasmexport", "python_plugin_fn"] = "plugin_fn"
+    # Python: the decorator's dotted name as written ("extism.plugin_fn", "ex.plugin_fn", "export")
+    # and its span. extism-py reads decorators as text, so the spelling decides what it exports.
+    decorator: str = ""
+    decorator_span: Span | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +158,7 @@ class HostImport:
     span: Span
     name_span: Span  # the import-name string (or the fn name when the name is implicit)
     namespace_span: Span | None = None
+    decorator: str = ""  # Python: the decorator's callee as written ("extism.import_fn", "import_fn")
 
 
 @dataclass(frozen=True)
@@ -202,6 +216,20 @@ class Call:
     callee: str
     span: Span
     name_span: Span
+    enclosing_function: str = ""
+    in_init: bool = False
+
+
+@dataclass(frozen=True)
+class LocalCall:
+    """Go: a call of a function of the plugin's own package (`scheduleWeekly("0 8 * * *")`), kept so a
+    wrapper of a host function declared in another file can be resolved with the caller's arguments."""
+
+    language: Language
+    callee: str
+    span: Span
+    name_span: Span
+    args: tuple[Argument, ...] = ()
     enclosing_function: str = ""
     in_init: bool = False
 
@@ -265,6 +293,11 @@ class FileFacts:
     # Go: the file's package-level constants with a literal value (Rust: `const`/non-mut `static`
     # items), for resolving arguments across the files of one package / crate.
     constants: dict[str, LiteralValue] = field(default_factory=dict)
+    # Go: package-level functions whose first result is a named type of the package: name -> "T" or "*T".
+    function_results: dict[str, str] = field(default_factory=dict)
+    # Go: the parameter names of the file's package-level functions, and its calls of package functions.
+    function_params: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    local_calls: list[LocalCall] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -16,17 +16,22 @@ from nd_lsp.frontends.facts import (
     FileFacts,
     GlobalWrite,
     HostCall,
+    ImplBlock,
     InterfaceAssertion,
     LiteralValue,
+    LocalCall,
+    MethodDef,
     PackageImport,
     PdkItemUse,
     PluginFacts,
     Registration,
+    TypeDecl,
 )
 from nd_lsp.frontends.go_declarations import (
     VarDecl,
     read_constants,
     read_directives,
+    read_function_results,
     read_impls,
     read_imports,
     read_package_vars,
@@ -39,6 +44,29 @@ from nd_lsp.specs.model import PdkLayout
 # The pre-0.60 protobuf plugin API lived beside the PDK folder: <plugins>/api instead of <plugins>/pdk/go.
 _LEGACY_API_FOLDER = "api"
 _PDK_SUBFOLDER = "/pdk/go"
+# Calls of these never reach a function of the plugin's package.
+_GO_BUILTINS = frozenset(
+    {
+        "append",
+        "cap",
+        "clear",
+        "close",
+        "complex",
+        "copy",
+        "delete",
+        "imag",
+        "len",
+        "make",
+        "max",
+        "min",
+        "new",
+        "panic",
+        "print",
+        "println",
+        "real",
+        "recover",
+    }
+)
 
 
 def read_go(path: Path, text_: str, layout: PdkLayout) -> FileFacts:
@@ -52,11 +80,16 @@ def read_go(path: Path, text_: str, layout: PdkLayout) -> FileFacts:
 
 @dataclass(frozen=True)
 class _Target:
-    """The named type an expression constructs, and whether it is a pointer (`&T{}`) or a value (`T{}`)."""
+    """The named type an expression constructs, and whether it is a pointer (`&T{}`) or a value (`T{}`).
+
+    A call of a package function (`newPlugin()`) has no name until the function's result type is known:
+    `constructor` names the function, which may be declared in another file of the package.
+    """
 
     name: str
     token: Node
     pointer: bool
+    constructor: str = ""
 
 
 @dataclass
@@ -103,6 +136,7 @@ class _GoFileReader:
         facts.constants = read_constants(root, {})
         facts.types = read_types(root, self.source)
         facts.impls = read_impls(root, self.source, facts.types)
+        facts.function_results = read_function_results(root)
         facts.exports, facts.host_imports = read_directives(root, self.source)
         self.package_vars = read_package_vars(root)
         self.package_targets = {
@@ -117,6 +151,7 @@ class _GoFileReader:
                 self._read_broken_body(declaration)
         self._read_pdk_uses(root)
         self._resolve_wrappers()
+        self._keep_calls_for_other_files()
 
     def _legacy_api_path(self) -> str:
         module = self.layout.go_module
@@ -140,7 +175,25 @@ class _GoFileReader:
             if var.name == "_" and var.type_node is not None:
                 self._read_assertion(var)
             if var.value is not None:
-                self._walk(var.value, scope)
+                self._walk_package_value(var.name, var.value, scope)
+
+    def _walk_package_value(self, name: str, value: Node, scope: _Scope) -> None:
+        """A package variable's value runs at instantiation, but a function literal it holds runs only
+        when called: its body is read as a function of its own, named after the variable."""
+        literals = [n for n in [value, *descendants(value)] if n.type == "func_literal"]
+        outermost = [n for n in literals if not any(o is not n and _encloses(o, n) for o in literals)]
+        for current in [value, *descendants(value)]:
+            if not any(_encloses(literal, current) for literal in outermost):
+                self._visit(current, scope)
+        for literal in outermost:
+            body_scope = _Scope(
+                function=name,
+                in_init=False,
+                local_names=frozenset(_local_names(literal)),
+                local_targets=self._local_targets(literal),
+                evaluator=scope.evaluator,
+            )
+            self._walk(literal, body_scope)
 
     def _read_assertion(self, var: VarDecl) -> None:
         """`var _ metadata.ArtistBiographyProvider = (*plugin)(nil)` states that plugin implements it."""
@@ -150,7 +203,7 @@ class _GoFileReader:
         package = self.imports.get(text(child(interface, "package")))
         target = self._target_type(var.value)
         name = child(interface, "name")
-        if package is None or target is None or name is None:
+        if package is None or target is None or not target.name or name is None:
             return
         type_name, type_token = target.name, target.token
         self.facts.interface_assertions.append(
@@ -204,11 +257,14 @@ class _GoFileReader:
 
     def _walk(self, node: Node, scope: _Scope) -> None:
         for current in [node, *descendants(node)]:
-            kind = current.type
-            if kind == "call_expression":
-                self._read_call(current, scope)
-            elif kind in {"assignment_statement", "inc_statement", "dec_statement"}:
-                self._read_write(current, scope)
+            self._visit(current, scope)
+
+    def _visit(self, current: Node, scope: _Scope) -> None:
+        kind = current.type
+        if kind == "call_expression":
+            self._read_call(current, scope)
+        elif kind in {"assignment_statement", "inc_statement", "dec_statement"}:
+            self._read_write(current, scope)
 
     def _read_call(self, call: Node, scope: _Scope) -> None:
         function = unwrap_parens(child(call, "function"))
@@ -274,6 +330,11 @@ class _GoFileReader:
             return  # capability packages take one implementation; other calls are not registrations
         argument = arguments[0]
         target = self._target_type(argument, scope)
+        if target is not None and target.constructor:
+            result = self.facts.function_results.get(target.constructor, "")
+            target = _Target(
+                result.lstrip("*"), target.token, result.startswith("*"), "" if result else target.constructor
+            )
         self.facts.registrations.append(
             Registration(
                 language="go",
@@ -285,7 +346,8 @@ class _GoFileReader:
                 # A variable names the type elsewhere: point at the argument itself.
                 target_span=self.source.node_span(target.token if target and _spells_type(argument) else argument),
                 enclosing_function=scope.function,
-                by_value=target is not None and not target.pointer,
+                by_value=target is not None and bool(target.name) and not target.pointer,
+                target_constructor=target.constructor if target else "",
             )
         )
 
@@ -300,7 +362,7 @@ class _GoFileReader:
         if node.type == "composite_literal":
             return _named_type(child(node, "type"), pointer=False)
         if node.type == "call_expression":
-            return _constructed_type(node)
+            return _constructed_type(node) or self._constructor_call(node, scope)
         if node.type == "identifier":
             name = text(node)
             if scope is not None and name in scope.local_targets:
@@ -308,6 +370,17 @@ class _GoFileReader:
             if scope is None or name not in scope.local_names:
                 return self.package_targets.get(name)
         return None
+
+    def _constructor_call(self, call: Node, scope: _Scope | None) -> _Target | None:
+        """`newPlugin()`: a call of a package function, whose result type is read from its declaration."""
+        function = unwrap_parens(child(call, "function"))
+        if (
+            function is None
+            or function.type != "identifier"
+            or (scope is not None and text(function) in scope.local_names)
+        ):
+            return None
+        return _Target("", call, False, text(function))
 
     def _local_targets(self, body: Node) -> dict[str, _Target]:
         targets: dict[str, _Target] = {}
@@ -386,6 +459,28 @@ class _GoFileReader:
                 if local.callee == host_call.enclosing_function:
                     self._add_wrapped_call(host_call, passed, local)
 
+    def _keep_calls_for_other_files(self) -> None:
+        """Calls with arguments of functions this file does not declare: another file of the package may
+        declare them as wrappers of host functions (resolved by link_go_package)."""
+        self.facts.function_params = {name: tuple(_parameter_names(d)) for name, d in self.functions.items()}
+        for local in self.local_calls:
+            if local.callee in self.functions or local.callee in _GO_BUILTINS or not _has_arguments(local.node):
+                continue
+            function = child(local.node, "function")
+            self.facts.local_calls.append(
+                LocalCall(
+                    language="go",
+                    callee=local.callee,
+                    span=self.source.node_span(local.node),
+                    name_span=self.source.node_span(function)
+                    if function is not None
+                    else self.source.node_span(local.node),
+                    args=self._arguments(local.node, local.scope),
+                    enclosing_function=local.scope.function,
+                    in_init=local.scope.in_init,
+                )
+            )
+
     def _add_wrapped_call(self, host_call: HostCall, passed: dict[int, int], local: _LocalCall) -> None:
         caller_args = self._arguments(local.node, local.scope)
         args: list[Argument] = []
@@ -395,7 +490,7 @@ class _GoFileReader:
                 args.append(caller_args[parameter])
             else:
                 # Values written inside the wrapper are reported at the wrapper's own call.
-                args.append(dataclasses.replace(argument, value=None, resolved=False, entries=()))
+                args.append(dataclasses.replace(argument, value=None, resolved=False, entries=(), prefix=""))
         function = child(local.node, "function")
         self.facts.host_calls.append(
             dataclasses.replace(
@@ -407,6 +502,14 @@ class _GoFileReader:
                 in_init=local.scope.in_init,
             )
         )
+
+
+def _has_arguments(call: Node) -> bool:
+    return bool(named_children(child(call, "arguments")))
+
+
+def _encloses(outer: Node, inner: Node) -> bool:
+    return outer.start_byte <= inner.start_byte and inner.end_byte <= outer.end_byte
 
 
 def _is_called(selector: Node) -> bool:
@@ -491,22 +594,134 @@ def _local_constants(body: Node, package: dict[str, LiteralValue]) -> dict[str, 
 
 
 def link_go_package(plugin: PluginFacts) -> None:
-    """Resolve host-call arguments that name a constant declared in another file of the same package.
+    """Resolve what one file of a Go package names and another declares: constants in host-call
+    arguments, the result type of a constructor passed to `Register`, methods promoted from embedded
+    structs.
 
     FileFacts are cached per file content, so resolved facts are stored as new objects: the cache keeps
     the facts of the file alone.
     """
+    _add_wrapped_calls_across_files(plugin)
     by_package: dict[str, dict[str, LiteralValue]] = {}
+    results: dict[str, dict[str, str]] = {}
     for facts in plugin.files.values():
         if facts.language == "go":
             by_package.setdefault(facts.package, {}).update(facts.constants)
+            results.setdefault(facts.package, {}).update(facts.function_results)
     for path, facts in list(plugin.files.items()):
         if facts.language != "go":
             continue
         constants = by_package.get(facts.package, {})
         resolved = [_resolve_call(call, constants) for call in facts.host_calls]
-        if resolved != facts.host_calls:
-            plugin.files[path] = dataclasses.replace(facts, host_calls=resolved)
+        registrations = [_resolve_constructor(r, results.get(facts.package, {})) for r in facts.registrations]
+        if resolved != facts.host_calls or registrations != facts.registrations:
+            plugin.files[path] = dataclasses.replace(facts, host_calls=resolved, registrations=registrations)
+    _add_promoted_methods(plugin)
+
+
+def _add_wrapped_calls_across_files(plugin: PluginFacts) -> None:
+    """`scheduleWeekly("30 0 8 * * MON")` in one file, `func scheduleWeekly(cron string)` calling the host
+    in another: the call is a host call with the caller's arguments, as within one file."""
+    go_files = [(path, facts) for path, facts in plugin.files.items() if facts.language == "go"]
+    declared_in = {(facts.package, name): path for path, facts in go_files for name in facts.function_params}
+    for path, facts in go_files:
+        added: list[HostCall] = []
+        for call in facts.local_calls:
+            wrapper_path = declared_in.get((facts.package, call.callee))
+            if wrapper_path is None or wrapper_path == path:
+                continue
+            wrapper = plugin.files[wrapper_path]
+            parameters = list(wrapper.function_params[call.callee])
+            for host_call in wrapper.host_calls:
+                if host_call.enclosing_function != call.callee or host_call.span.path != wrapper_path:
+                    continue
+                passed = {i: parameters.index(a.text) for i, a in enumerate(host_call.args) if a.text in parameters}
+                if passed:
+                    added.append(_wrapped_call(host_call, passed, call))
+        if added:
+            plugin.files[path] = dataclasses.replace(facts, host_calls=[*facts.host_calls, *added])
+
+
+def _wrapped_call(host_call: HostCall, passed: dict[int, int], call: LocalCall) -> HostCall:
+    args: list[Argument] = []
+    for index, argument in enumerate(host_call.args):
+        parameter = passed.get(index)
+        if parameter is not None and parameter < len(call.args):
+            args.append(call.args[parameter])
+        else:  # values written inside the wrapper are reported at the wrapper's own call
+            args.append(dataclasses.replace(argument, value=None, resolved=False, entries=(), prefix=""))
+    return dataclasses.replace(
+        host_call,
+        span=call.span,
+        name_span=call.name_span,
+        args=tuple(args),
+        enclosing_function=call.enclosing_function,
+        in_init=call.in_init,
+    )
+
+
+def _resolve_constructor(registration: Registration, results: dict[str, str]) -> Registration:
+    result = results.get(registration.target_constructor, "") if registration.target_constructor else ""
+    if not result:
+        return registration
+    return dataclasses.replace(
+        registration, target=result.lstrip("*"), by_value=not result.startswith("*"), target_constructor=""
+    )
+
+
+def _add_promoted_methods(plugin: PluginFacts) -> None:
+    """A struct embedding another type of its package has that type's methods too (Go promotes them):
+    they are added as one more ImplBlock of the struct, pointing at the embedded type's declarations."""
+    go_files = [(path, facts) for path, facts in plugin.files.items() if facts.language == "go"]
+    methods: dict[tuple[str, str], list[MethodDef]] = {}
+    embeds: dict[tuple[str, str], tuple[str, ...]] = {}
+    for _, facts in go_files:
+        for impl in facts.impls:
+            methods.setdefault((facts.package, impl.type_name), []).extend(impl.methods)
+        embeds.update({(facts.package, t.name): t.embeds for t in facts.types if t.embeds})
+    for path, facts in go_files:
+        added = [
+            block
+            for declared in facts.types
+            if declared.embeds and (block := _promoted_block(facts.package, declared, methods, embeds)) is not None
+        ]
+        if added:
+            plugin.files[path] = dataclasses.replace(facts, impls=[*facts.impls, *added])
+
+
+def _promoted_block(
+    package: str,
+    declared: TypeDecl,
+    methods: dict[tuple[str, str], list[MethodDef]],
+    embeds: dict[tuple[str, str], tuple[str, ...]],
+) -> ImplBlock | None:
+    own = {m.name for m in methods.get((package, declared.name), [])}
+    promoted: dict[str, MethodDef] = {}
+    pending = [(e.lstrip("*"), e.startswith("*")) for e in declared.embeds]
+    seen = {declared.name}
+    while pending:  # breadth first: a shallower method hides a deeper one of the same name
+        name, by_pointer = pending.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        pending += [(e.lstrip("*"), e.startswith("*")) for e in embeds.get((package, name), ())]
+        for method in methods.get((package, name), []):
+            if method.name not in own and method.name not in promoted:
+                # Embedding *E puts E's pointer-receiver methods in the value's method set too.
+                promoted[method.name] = dataclasses.replace(
+                    method, pointer_receiver=method.pointer_receiver and not by_pointer
+                )
+    if not promoted:
+        return None
+    return ImplBlock(
+        language="go",
+        type_name=declared.name,
+        trait="",
+        trait_path=(),
+        methods=tuple(promoted.values()),
+        span=declared.span,
+        type_span=declared.span,
+    )
 
 
 def _resolve_call(call: HostCall, constants: dict[str, LiteralValue]) -> HostCall:

@@ -109,7 +109,45 @@ def read_types(root: Node, source: ByteSourceMap) -> list[TypeDecl]:
         for spec in declaration.named_children:
             name = child(spec, "name")
             if spec.type in {"type_spec", "type_alias"} and name is not None:
-                found.append(TypeDecl("go", text(name), source.node_span(name)))
+                found.append(TypeDecl("go", text(name), source.node_span(name), embeds=_embedded_types(spec)))
+    return found
+
+
+def _embedded_types(spec: Node) -> tuple[str, ...]:
+    """`struct { base; *cache }` -> ("base", "*cache"): the package's types whose methods are promoted."""
+    body = child(spec, "type")
+    fields = (
+        named_children(body)[0] if body is not None and body.type == "struct_type" and body.named_children else None
+    )
+    embedded: list[str] = []
+    for declaration in named_children(fields):
+        type_node = child(declaration, "type")
+        if declaration.type != "field_declaration" or child(declaration, "name") is not None or type_node is None:
+            continue
+        if type_node.type == "generic_type":
+            type_node = child(type_node, "type")
+        if type_node is not None and type_node.type == "type_identifier":
+            pointer = any(c.type == "*" for c in declaration.children)
+            embedded.append(("*" if pointer else "") + text(type_node))
+    return tuple(embedded)
+
+
+def read_function_results(root: Node) -> dict[str, str]:
+    """Package functions whose first result is a named type: `func newPlugin() *plugin` -> {"newPlugin": "*plugin"}."""
+    found: dict[str, str] = {}
+    for declaration in root.named_children:
+        if declaration.type != "function_declaration" or child(declaration, "type_parameters") is not None:
+            continue
+        result = child(declaration, "result")
+        if result is not None and result.type == "parameter_list":
+            first = named_children(result)[0] if result.named_children else None
+            result = child(first, "type") if first is not None else None
+        pointer = result is not None and result.type == "pointer_type"
+        if pointer and result is not None:
+            result = named_children(result)[0] if result.named_children else None
+        name = child(declaration, "name")
+        if name is not None and result is not None and result.type == "type_identifier":
+            found[text(name)] = ("*" if pointer else "") + text(result)
     return found
 
 

@@ -35,6 +35,8 @@ _BASIC_TYPES = frozenset(
     }
 )
 _UNRESOLVED: tuple[LiteralValue, bool] = (None, False)
+_SPRINTF = "fmt.Sprintf"
+_MAX_PREFIX_DEPTH = 32  # `a + b + c + ...` nests to the left; deeper chains keep no prefix
 _ESCAPE = re.compile(r"\\(?:[abfnrtv\\'\"]|[0-7]{3}|x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})")
 
 
@@ -131,6 +133,26 @@ class ConstantEvaluator:
             return _arithmetic(operator, left, right)
         return _UNRESOLVED
 
+    def prefix(self, node: Node | None, depth: int = 0) -> str:
+        """The constant start of a string built at run time: `base + "/" + id`, `fmt.Sprintf("https://h/%s", id)`."""
+        node = unwrap_parens(node)
+        if node is None or depth > _MAX_PREFIX_DEPTH:
+            return ""
+        value, resolved = self.value(node)
+        if resolved:
+            return value if isinstance(value, str) else ""
+        if node.type == "binary_expression" and text(child(node, "operator")) == "+":
+            left, left_known = self.value(child(node, "left"))
+            if left_known and isinstance(left, str):
+                return left + self.prefix(child(node, "right"), depth + 1)
+            return self.prefix(child(node, "left"), depth + 1)
+        if node.type == "call_expression" and text(child(node, "function")) == _SPRINTF:
+            arguments = named_children(child(node, "arguments"))
+            layout, known = self.value(arguments[0]) if arguments else _UNRESOLVED
+            if known and isinstance(layout, str):
+                return layout.split("%", 1)[0]  # up to the first verb (or "%%")
+        return ""
+
     def _conversion(self, node: Node) -> tuple[LiteralValue, bool]:
         function = child(node, "function")
         arguments = named_children(child(node, "arguments"))
@@ -159,6 +181,7 @@ def argument_of(node: Node, evaluator: ConstantEvaluator, source: ByteSourceMap)
     """An argument as written, with its value and, for a composite literal, its keyed entries."""
     value, resolved = evaluator.value(node)
     return Argument(
+        prefix="" if resolved else evaluator.prefix(node),
         span=source.node_span(node),
         text=text(node),
         value=value,

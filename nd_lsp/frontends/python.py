@@ -33,6 +33,7 @@ from nd_lsp.frontends.python_syntax import (
     SourceMap,
     assignment_targets,
     call_shapes,
+    dotted_names,
     has_errors,
     literal_of,
     name_leaf,
@@ -92,7 +93,8 @@ def _read_module(facts: FileFacts, index: ModuleIndex, source_map: SourceMap) ->
 def _exports(index: ModuleIndex, source_map: SourceMap) -> list[ExportDef]:
     found: list[ExportDef] = []
     for scope in index.functions:
-        if not scope.module_level or decorator_named(index, scope, EXPORT_DECORATOR) is None:
+        decorator = decorator_named(index, scope, EXPORT_DECORATOR)
+        if not scope.module_level or decorator is None:
             continue
         name_leaf = scope.node.children[1]
         found.append(
@@ -102,6 +104,8 @@ def _exports(index: ModuleIndex, source_map: SourceMap) -> list[ExportDef]:
                 span=source_map.span_between(scope.node.children[0], _header_end(scope.node)),
                 name_span=source_map.span(name_leaf),
                 kind="python_plugin_fn",
+                decorator=_dotted_text(decorator),
+                decorator_span=source_map.span(decorator),
             )
         )
     return found
@@ -139,9 +143,19 @@ def _host_imports(index: ModuleIndex, source_map: SourceMap) -> list[HostImport]
                 span=source_map.span(decorator),
                 name_span=_string_span(source_map, name_node),
                 namespace_span=_string_span(source_map, namespace_node) if namespace_node is not None else None,
+                decorator=".".join(leaf.value for leaf in call.callee),
             )
         )
     return found
+
+
+def _dotted_text(decorator: NodeOrLeaf) -> str:
+    """`extism.plugin_fn` of `@extism.plugin_fn` (or of a called `@extism.plugin_fn()`)."""
+    names = dotted_names(decorator)
+    if names is None:
+        calls = list(call_shapes(decorator))
+        names = calls[0].callee if calls else ()
+    return ".".join(leaf.value for leaf in names)
 
 
 def _import_fn_arguments(
@@ -237,36 +251,69 @@ def _qualified_calls(index: ModuleIndex, source_map: SourceMap) -> list[Call]:
 
 def _global_writes(index: ModuleIndex, source_map: SourceMap, exports: set[str]) -> list[GlobalWrite]:
     """Module state changed inside an export: `global x; x = ...`, or `CACHE[k] = v` / `CACHE.append(v)`
-    on a module-level name. Each call of an export runs in a fresh instance, so the change is lost."""
+    on a module-level name. Each call of an export runs in a fresh instance, so the change is lost.
+
+    A global that every export reading it sets afresh first (`global CONFIG; CONFIG = load()`) carries
+    nothing from one call to the next, so its plain assignments are no such change."""
     found: list[GlobalWrite] = []
     module_names = set(index.module_scope.bindings)
-    for scope in index.functions:
-        if not scope.module_level or scope.name not in exports:
-            continue
+    export_scopes = [s for s in index.functions if s.module_level and s.name in exports]
+    for scope in export_scopes:
         body = scope.node.children[-1]
         for node in walk_scope(body):
-            for leaf in _written_names(node, scope, module_names):
+            for leaf, rebinds in _written_names(node, scope, module_names):
+                if rebinds and _set_afresh_in_every_export(leaf.value, export_scopes):
+                    continue
                 found.append(GlobalWrite("python", leaf.value, source_map.span(leaf), scope.name))
     return found
 
 
-def _written_names(node: NodeOrLeaf, scope: Scope, module_names: set[str]) -> list[Leaf]:
-    written: list[Leaf] = []
+def _set_afresh_in_every_export(name: str, export_scopes: list[Scope]) -> bool:
+    """Whether each export that uses the global `name` assigns it before it reads it."""
+    for scope in export_scopes:
+        first_write: tuple[int, int] | None = None
+        reads: list[tuple[int, int]] = []
+        for node in walk_scope(scope.node.children[-1]):
+            if node.type == "expr_stmt" and isinstance(node, BaseNode) and name in scope.globals_declared:
+                for target, operator, _ in assignment_targets(node):
+                    leaf = name_leaf(target)
+                    if leaf is not None and leaf.value == name and operator == "=" and first_write is None:
+                        first_write = node.end_pos  # the value is read before the name is bound
+            elif node.type == "name" and isinstance(node, Leaf) and node.value == name and not _is_target(node):
+                reads.append(node.start_pos)
+        if reads and (first_write is None or min(reads) < first_write):
+            return False
+    return True
+
+
+def _is_target(leaf: Leaf) -> bool:
+    """`name` being bound by `name = ...` (or named by `global name`), not read."""
+    parent = leaf.parent
+    if parent is not None and parent.type == "global_stmt":
+        return True
+    if parent is None or parent.type not in ("expr_stmt", "annassign") or not isinstance(parent, BaseNode):
+        return False
+    return any(target is leaf and operator == "=" for target, operator, _ in assignment_targets(parent))
+
+
+def _written_names(node: NodeOrLeaf, scope: Scope, module_names: set[str]) -> list[tuple[Leaf, bool]]:
+    """Names of module state a statement changes, each with whether it is a plain `global x; x = ...`."""
+    written: list[tuple[Leaf, bool]] = []
     if node.type == "expr_stmt" and isinstance(node, BaseNode):
-        for target, _, _ in assignment_targets(node):
+        for target, operator, _ in assignment_targets(node):
             name = name_leaf(target)
             if name is not None and name.value in scope.globals_declared:
-                written.append(name)
+                written.append((name, operator == "="))
             elif target.type in ("atom_expr", "power") and isinstance(target, BaseNode):
                 base = name_leaf(target.children[0])
                 if base is not None and _is_module_state(base.value, scope, module_names):
-                    written.append(base)
+                    written.append((base, False))
     elif node.type in ("atom_expr", "power") and isinstance(node, BaseNode):
         for call in call_shapes(node):
             names = call.callee
             mutates = len(names) == 2 and is_mutating_call(names[1].value)
             if mutates and _is_module_state(names[0].value, scope, module_names):
-                written.append(names[0])
+                written.append((names[0], False))
     return written
 
 

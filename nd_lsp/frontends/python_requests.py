@@ -30,6 +30,8 @@ from nd_lsp.frontends.python_syntax import (
     walk_scope,
 )
 
+# Standard-library encoders that return bytes (the text form needs a further `.decode()`).
+_BYTES_ENCODERS = frozenset({"base64.b64encode", "base64.standard_b64encode", "base64.urlsafe_b64encode"})
 MAX_TRACE_DEPTH = 8
 MAX_NESTING = 6
 
@@ -187,7 +189,23 @@ class RequestReader:
             named = self._named_value(node, scope, subst, depth)
             if named is not None:
                 return named
-        return Argument(self.map.span(node), code_of(node), literal_kind=literal.kind)
+        kind = "bytes" if self._yields_bytes(node, scope) else literal.kind
+        return Argument(self.map.span(node), code_of(node), literal_kind=kind)
+
+    def _yields_bytes(self, node: NodeOrLeaf, scope: Scope) -> bool:
+        """`text.encode()` and `base64.b64encode(data)` without `.decode()`: bytes, which json.dumps
+        cannot encode (the usual slip when a host parameter is `[]byte`)."""
+        if node.type not in ("atom_expr", "power") or not isinstance(node, BaseNode) or len(node.children) < 2:
+            return False
+        call = node.children[-1]
+        if not _is_call_trailer(call):
+            return False
+        if _attribute_name(node.children[-2]) == "encode":
+            return True
+        shapes = list(call_shapes(node))
+        if not shapes or shapes[0].close_paren is not call.children[-1]:
+            return False  # the encoder's result is used further (`b64encode(x).decode()`)
+        return self.index.qualified(shapes[0].callee, scope) in _BYTES_ENCODERS
 
     def _named_value(self, leaf: Leaf, scope: Scope, subst: Substitution, depth: int) -> Argument | None:
         name = leaf.value
@@ -200,7 +218,11 @@ class RequestReader:
                 literal = literal_of(local[0].value)
                 if literal.resolved and subst.literals_resolved:
                     return Argument(span, text, literal.value, True, literal_kind=literal.kind)
-                if depth < MAX_NESTING:
+                if self._yields_bytes(local[0].value, scope):
+                    return Argument(span, text, literal_kind="bytes")
+                # Only a variable holding a dict display (or `dict(...)`) is that dict: a dict inside
+                # a call (`json.dumps({...})`, `b64encode(...)`) is the call's input, not its value.
+                if depth < MAX_NESTING and self._builds_dict(local[0].value, scope):
                     traced = self._trace_name(name, scope, leaf.start_pos, depth)
                     if traced is not None and traced.param is None:
                         nested = self.request_argument(traced, subst, depth + 1)
@@ -213,8 +235,22 @@ class RequestReader:
             return Argument(span, text, literal.value if resolved else None, resolved, literal_kind=literal.kind)
         return None
 
+    def _builds_dict(self, node: NodeOrLeaf, scope: Scope) -> bool:
+        return dict_items(node) is not None or _is_dict_call(node, self.index, scope) is not None
+
     def _opaque(self, node: NodeOrLeaf) -> Argument:
         return Argument(self.map.span(node), code_of(node), literal_kind=literal_of(node).kind)
+
+
+def _is_call_trailer(node: NodeOrLeaf) -> bool:
+    return isinstance(node, BaseNode) and node.type == "trailer" and getattr(node.children[0], "value", "") == "("
+
+
+def _attribute_name(node: NodeOrLeaf) -> str:
+    """`encode` of the trailer `.encode`; "" for any other node."""
+    if not isinstance(node, BaseNode) or node.type != "trailer" or len(node.children) != 2:
+        return ""
+    return str(getattr(node.children[1], "value", "")) if getattr(node.children[0], "value", "") == "." else ""
 
 
 def _is_method_call_on(node: NodeOrLeaf, variable: str) -> bool:

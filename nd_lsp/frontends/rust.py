@@ -23,6 +23,7 @@ from nd_lsp.frontends.facts import (
     LiteralValue,
     PdkItemUse,
     PluginFacts,
+    Registration,
 )
 from nd_lsp.frontends.rust_items import (
     DEFAULT_TRAIT,
@@ -35,7 +36,7 @@ from nd_lsp.frontends.rust_items import (
 )
 from nd_lsp.frontends.rust_scope import read_use_scope
 from nd_lsp.frontends.rust_syntax import parse_rust, path_of, walk
-from nd_lsp.frontends.rust_values import Locals, ValueReader, is_mutable_static, read_constants
+from nd_lsp.frontends.rust_values import Locals, ValueReader, format_prefix, is_mutable_static, read_constants
 from nd_lsp.specs.model import PdkLayout
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,8 @@ MAX_MACRO_NESTING = 3
 _ARGS_PREFIX = b"__nd_lsp_macro_args__("
 _ARGS_SUFFIX = b");"
 _LAZY_REF = b"static ref "
+_FORMAT_MACRO = "format!"
+_MACRO_PARAMETER = "__nd_lsp_macro_parameter_"  # stands for `$t` when a user macro's body is parsed
 
 
 @dataclass(frozen=True)
@@ -78,10 +81,16 @@ class _RustReader:
         self.values = ValueReader(self.ctx.smap, self.constants)
         self.mutable_statics = {text(n.child_by_field_name("name")) for n in walk(self.root) if is_mutable_static(n)}
         self.import_locals: dict[str, str] = {}
+        self.declared_functions = {
+            text(n.child_by_field_name("name")) for n in walk(self.root) if n.type == "function_item"
+        }
         self.consumed_paths: set[tuple[int, int]] = set()  # call paths already reported as host calls
         self.signature_slots: dict[tuple[int, int], tuple[str, Slot]] = {}
         self.use_slots: dict[str, tuple[str, Slot]] = {}
         self.locals_cache: dict[tuple[int, int], list[tuple[int, str, Node]]] = {}
+        # `macro_rules! register_all { ($t:ty) => { nd_pdk::register_x!($t); } }`: macro -> (register macro
+        # it expands to, index of the macro argument that becomes the registered type)
+        self.user_macros: dict[str, list[tuple[Registration, int]]] = {}
 
     def read(self) -> None:
         facts = self.facts
@@ -91,8 +100,10 @@ class _RustReader:
             self._read_host_imports,
             self._read_signature_slots,
             self._read_use_items,
+            self._read_user_macros,
             lambda: self._visit(self.root, 0, _Outer(), 0),
             self._mark_default_impls,
+            self._see_through_type_aliases,
         )
         for step in steps:
             try:
@@ -156,6 +167,83 @@ class _RustReader:
             role: Literal["use", "macro"] = "macro" if item.local_name in invoked else "use"
             self.facts.pdk_uses.append(PdkItemUse("rust", item.path[1:], self.ctx.span(item.node), role, method, slot))
 
+    def _read_user_macros(self) -> None:
+        for definition in walk(self.root):
+            name = definition.child_by_field_name("name") if definition.type == "macro_definition" else None
+            if name is None:
+                continue
+            found = [r for rule in definition.named_children if rule.type == "macro_rule" for r in self._expands(rule)]
+            if found:
+                self.user_macros[text(name)] = found
+
+    def _expands(self, rule: Node) -> list[tuple[Registration, int]]:
+        """The PDK register macros one arm of a user macro invokes with one of its metavariables."""
+        pattern, body = rule.child_by_field_name("left"), rule.child_by_field_name("right")
+        if pattern is None or body is None:
+            return []
+        parameters = list(dict.fromkeys(text(m)[1:] for m in walk(pattern) if m.type == "metavariable"))
+        source = text(body)[1:-1]
+        for parameter in sorted(parameters, key=len, reverse=True):
+            source = source.replace(f"${parameter}", _MACRO_PARAMETER + parameter)
+        expansion = parse_rust(f"fn expansion() {{ {source} }}".encode())
+        found: list[tuple[Registration, int]] = []
+        for invocation in walk(expansion.root_node):
+            try:
+                registered = registration(invocation, self.ctx) if invocation.type == "macro_invocation" else None
+            except (ValueError, IndexError):  # the spans of the expansion are not the file's
+                registered = None
+            if registered is not None and registered.target.startswith(_MACRO_PARAMETER):
+                parameter = registered.target.removeprefix(_MACRO_PARAMETER)
+                if parameter in parameters:
+                    found.append((registered, parameters.index(parameter)))
+        return found
+
+    def _user_macro_registrations(self, node: Node, offset: int) -> list[Registration]:
+        """`register_all!(Agent)`: the registrations the user macro's body makes, with Agent as the type."""
+        macro = node.child_by_field_name("macro")
+        expands = self.user_macros.get(text(macro)) if macro is not None and macro.type == "identifier" else None
+        tree = next((c for c in node.children if c.type == "token_tree"), None)
+        if not expands or macro is None or tree is None:
+            return []
+        arguments: list[list[Node]] = [[]]
+        for token in tree.children[1:-1]:
+            if token.type == ",":
+                arguments.append([])
+            else:
+                arguments[-1].append(token)
+        found = []
+        for prototype, index in expands:
+            names = [t for t in arguments[index] if t.type == "identifier"] if index < len(arguments) else []
+            if names:
+                found.append(
+                    dataclasses.replace(
+                        prototype,
+                        span=self.ctx.span(node, offset),
+                        name_span=self.ctx.span(macro, offset),
+                        target=text(names[-1]),
+                        target_span=self.ctx.span(names[-1], offset),
+                    )
+                )
+        return found
+
+    def _see_through_type_aliases(self) -> None:
+        """`type Plugin = LrcProvider<true>; register_lyrics!(Plugin)` registers LrcProvider, whose impls
+        and derives are the ones that count (aliases of this file)."""
+        aliases: dict[str, str] = {}
+        for item in walk(self.root):
+            name, aliased = item.child_by_field_name("name"), item.child_by_field_name("type")
+            if item.type != "type_item" or name is None or aliased is None:
+                continue
+            if aliased.type == "generic_type":
+                aliased = aliased.child_by_field_name("type") or aliased
+            written = path_of(aliased) if aliased.type != "type_identifier" else (text(aliased),)
+            if written:
+                aliases[text(name)] = written[-1]
+        self.facts.registrations = [
+            dataclasses.replace(r, target=aliases[r.target]) if r.target in aliases else r
+            for r in self.facts.registrations
+        ]
+
     def _mark_default_impls(self) -> None:
         with_default = {i.type_name for i in self.facts.impls if i.trait_path[-1:] == (DEFAULT_TRAIT,)}
         self.facts.types = [
@@ -190,6 +278,10 @@ class _RustReader:
         if found is not None:
             self.facts.registrations.append(found)
             return
+        expanded = self._user_macro_registrations(node, offset)
+        if expanded:
+            self.facts.registrations.extend(expanded)
+            return
         if depth >= MAX_MACRO_NESTING:
             return
         tree = next((c for c in node.children if c.type == "token_tree"), None)
@@ -222,7 +314,7 @@ class _RustReader:
         written = path_of(function)
         if function is None or not written:
             return
-        resolved = self.ctx.scope.resolve(written)
+        resolved = self._through_host_glob(written) or self.ctx.scope.resolve(written)
         enclosing, in_init = self._enclosing(node, outer)
         locals_ = self._locals_before(node) if top_level else {}
         name_node = _last_segment(function)
@@ -259,6 +351,18 @@ class _RustReader:
                 in_init,
             )
         )
+
+    def _through_host_glob(self, written: tuple[str, ...]) -> tuple[str, ...]:
+        """`set_with_ttl(..)` under `use nd_pdk::host::kvstore::*`: a bare call of a function this file does
+        not declare or import by name, when the only glob import is a host module, is that module's."""
+        scope = self.ctx.scope
+        if len(written) != 1 or not written[0][:1].islower() or len(scope.globs) != 1:
+            return ()
+        name = written[0]
+        if name in scope.by_name or name in self.declared_functions or name in self.import_locals:
+            return ()
+        candidate = (*scope.globs[0], name)
+        return candidate if self._is_host_wrapper(candidate) else ()
 
     def _is_host_wrapper(self, resolved: tuple[str, ...]) -> bool:
         host = self.layout.rust_host_module
@@ -408,9 +512,8 @@ def resolve_crate_constants(plugin: PluginFacts) -> None:
 
 
 def _has_unresolved_name(argument: Argument) -> bool:
-    return (not argument.resolved and _constant_name(argument.text) != "") or any(
-        _has_unresolved_name(e.value) for e in argument.entries
-    )
+    named = _constant_name(argument.text) != "" or argument.text.lstrip("&").lstrip().startswith(_FORMAT_MACRO)
+    return (not argument.resolved and named) or any(_has_unresolved_name(e.value) for e in argument.entries)
 
 
 def _constant_name(written: str) -> str:
@@ -426,5 +529,9 @@ def _resolved(argument: Argument, constants: Mapping[str, LiteralValue]) -> Argu
     entries = tuple(Entry(e.key, e.key_span, _resolved(e.value, constants)) for e in argument.entries)
     name = _constant_name(argument.text)
     if not argument.resolved and name in constants:
-        return dataclasses.replace(argument, value=constants[name], resolved=True, entries=entries)
+        return dataclasses.replace(argument, value=constants[name], resolved=True, entries=entries, prefix="")
+    if not argument.resolved:
+        # A format! template may name constants of other modules: read it again with the crate's.
+        prefix = format_prefix(argument.text, constants) or argument.prefix
+        return dataclasses.replace(argument, entries=entries, prefix=prefix)
     return dataclasses.replace(argument, entries=entries)

@@ -22,6 +22,9 @@ _VALUE_KEEPING_FUNCTIONS = frozenset({"from", "new"})
 _TRANSPARENT_WRAPPERS = frozenset({"Json", "Some", "Box"})
 
 Locals = Mapping[str, Node]  # `let` bindings in scope at a call: name -> the bound expression
+# `format!("template", args...)` as written (a leading `&` allowed); raw-string templates are not read.
+_FORMAT_CALL = re.compile(r'^&?\s*format!\s*[(\[{]\s*"((?:[^"\\]|\\.)*)"\s*(.*?)[)\]}]$', re.DOTALL)
+_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:::[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
 class ValueReader:
@@ -40,6 +43,7 @@ class ValueReader:
             value=value,
             resolved=resolved,
             entries=self.entries(node, offset, locals_),
+            prefix="" if resolved else format_prefix(text(node), self.constants),
         )
 
     def value(self, node: Node, locals_: Locals) -> tuple[LiteralValue, bool]:
@@ -219,6 +223,45 @@ def unescape(body: str) -> str:
         else:
             out.append(body[i : i + 2])
             i += 2
+    return "".join(out)
+
+
+def format_prefix(written: str, constants: Mapping[str, LiteralValue]) -> str:
+    """The constant start of `format!("https://{HOST}/x/{}", id)`: the template up to its first
+    placeholder that is not a string constant shown plainly ("https://api.example.com/x/" when HOST is one)."""
+    match = _FORMAT_CALL.match(written.strip())
+    if match is None:
+        return ""
+    template = unescape(match.group(1))
+    rest = match.group(2).strip().removeprefix(",")
+    # Only simple paths before the first unknown placeholder matter, so a naive split is enough.
+    positional = [a.strip() for a in rest.split(",")] if rest.strip() else []
+    out: list[str] = []
+    next_positional = 0
+    i = 0
+    while i < len(template):
+        if template.startswith(("{{", "}}"), i):
+            out.append(template[i])
+            i += 2
+            continue
+        if template[i] != "{":
+            out.append(template[i])
+            i += 1
+            continue
+        end = template.find("}", i)
+        spec = template[i + 1 : end] if end > 0 else ":"
+        if ":" in spec:  # a format spec (`{:?}`, `{:>5}`) changes how the value is shown
+            break
+        if not spec:
+            spec = positional[next_positional] if next_positional < len(positional) else ""
+            next_positional += 1
+        elif spec.isdigit():
+            spec = positional[int(spec)] if int(spec) < len(positional) else ""
+        value = constants.get(spec.split("::")[-1]) if _PATH.match(spec) else None
+        if not isinstance(value, str):
+            break
+        out.append(value)
+        i = end + 1
     return "".join(out)
 
 

@@ -272,6 +272,9 @@ class KvstoreEmptyPrefix(HostConstraintRule):
     ```go
     host.KVStoreDeleteByPrefix("cache:")
     ```
+    ```python
+    _kvstore_deletebyprefix(extism.memory.alloc(json.dumps({"prefix": "cache:"}).encode()).offset)
+    ```
     """
 
     code = "ND201"
@@ -296,6 +299,10 @@ class KvstoreInvalidTtl(HostConstraintRule):
     ```go
     host.KVStoreSetWithTTL("token", value, 0)
     ```
+    ```python
+    request = {"key": "token", "value": base64.b64encode(token).decode(), "ttlSeconds": 0}
+    _kvstore_setwithttl(extism.memory.alloc(json.dumps(request).encode()).offset)
+    ```
 
     ## Use instead
     ```rust
@@ -303,6 +310,10 @@ class KvstoreInvalidTtl(HostConstraintRule):
     ```
     ```go
     host.KVStoreSetWithTTL("token", value, 3600)
+    ```
+    ```python
+    request = {"key": "token", "value": base64.b64encode(token).decode(), "ttlSeconds": 3600}
+    _kvstore_setwithttl(extism.memory.alloc(json.dumps(request).encode()).offset)
     ```
     """
 
@@ -329,6 +340,9 @@ class KvstoreInvalidKey(HostConstraintRule):
     ```go
     host.KVStoreSet("", value)
     ```
+    ```python
+    _kvstore_get(extism.memory.alloc(json.dumps({"key": ""}).encode()).offset)
+    ```
 
     ## Use instead
     ```rust
@@ -336,6 +350,9 @@ class KvstoreInvalidKey(HostConstraintRule):
     ```
     ```go
     host.KVStoreSet("last-sync", value)
+    ```
+    ```python
+    _kvstore_get(extism.memory.alloc(json.dumps({"key": "last-sync"}).encode()).offset)
     ```
     """
 
@@ -361,6 +378,10 @@ class SubsonicMissingUser(HostConstraintRule):
     ```go
     host.SubsonicAPICall("getAlbumList2?type=random&size=10")
     ```
+    ```python
+    request = {"uri": "getAlbumList2?type=random&size=10"}
+    _subsonicapi_call(extism.memory.alloc(json.dumps(request).encode()).offset)
+    ```
 
     ## Use instead
     ```rust
@@ -368,6 +389,10 @@ class SubsonicMissingUser(HostConstraintRule):
     ```
     ```go
     host.SubsonicAPICall("getAlbumList2?type=random&size=10&u=" + user)
+    ```
+    ```python
+    request = {"uri": f"getAlbumList2?type=random&size=10&u={user}"}
+    _subsonicapi_call(extism.memory.alloc(json.dumps(request).encode()).offset)
     ```
     """
 
@@ -396,6 +421,10 @@ class HostArgumentLimit(HostConstraintRule):
     ```go
     host.TaskCreateQueue("", config)
     ```
+    ```python
+    request = {"name": "", "config": {"concurrency": 1}}
+    _task_createqueue(extism.memory.alloc(json.dumps(request).encode()).offset)
+    ```
 
     ## Use instead
     ```rust
@@ -403,6 +432,10 @@ class HostArgumentLimit(HostConstraintRule):
     ```
     ```go
     host.TaskCreateQueue("downloads", config)
+    ```
+    ```python
+    request = {"name": "downloads", "config": {"concurrency": 1}}
+    _task_createqueue(extism.memory.alloc(json.dumps(request).encode()).offset)
     ```
     """
 

@@ -38,6 +38,10 @@ class InvalidCron(Rule):
     ```go
     host.SchedulerScheduleRecurring("61 * * * *", "", "poll")
     ```
+    ```python
+    request = {"cronExpression": "0~59 3 * * *", "payload": "", "scheduleId": "sweep"}  # `~` needs 0.61.0
+    _scheduler_schedulerecurring(extism.memory.alloc(json.dumps(request).encode()).offset)
+    ```
 
     ## Use instead
     ```rust
@@ -45,6 +49,10 @@ class InvalidCron(Rule):
     ```
     ```go
     host.SchedulerScheduleRecurring("@every 1h", "", "poll")
+    ```
+    ```python
+    request = {"cronExpression": "30 3 * * *", "payload": "", "scheduleId": "sweep"}
+    _scheduler_schedulerecurring(extism.memory.alloc(json.dumps(request).encode()).offset)
     ```
     """
 

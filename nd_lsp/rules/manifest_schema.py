@@ -229,7 +229,8 @@ class _SchemaWalk:
                 continue
             canonical = canonical_key(properties, entry.key)
             if canonical is None:
-                if closed:
+                # A permission of another release is ND111's (not-in-target-version): one finding a token.
+                if closed and not self._permission_of_another_release(entry.key, path):
                     yield self._unknown_key(node, entry, properties, path)
                 continue
             child_path = (*path, canonical)
@@ -285,6 +286,11 @@ class _SchemaWalk:
             severity=Severity.WARNING,
             fixes=fixes,
         )
+
+    def _permission_of_another_release(self, key: str, path: SchemaPath) -> bool:
+        if path != self.permissions_path or not path[0]:
+            return False
+        return bool(self.ctx.history.of_item("permission", key).versions)
 
     def _history(self, key: str, path: SchemaPath, is_permission: bool) -> str:
         if is_permission:

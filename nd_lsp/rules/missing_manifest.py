@@ -53,6 +53,19 @@ class MissingManifest(Rule):
       Cargo.toml
       src/lib.rs
     ```
+    ```rust
+    // my-plugin/src/lib.rs, with no my-plugin/manifest.json beside Cargo.toml
+    nd_pdk::register_lifecycle_init!(MyPlugin);
+    ```
+    ```go
+    // my-plugin/main.go, with no my-plugin/manifest.json beside go.mod
+    func init() { lifecycle.Register(&myPlugin{}) }
+    ```
+    ```python
+    # my-plugin/plugin/__init__.py, with no my-plugin/manifest.json
+    @extism.plugin_fn
+    def nd_on_init(): ...
+    ```
 
     ## Use instead
     ```text
@@ -60,6 +73,22 @@ class MissingManifest(Rule):
       Cargo.toml
       manifest.json
       src/lib.rs
+    ```
+    ```json
+    { "name": "my-plugin", "author": "Jane Doe", "version": "1.0.0" }
+    ```
+    ```rust
+    // my-plugin/src/lib.rs, packaged with my-plugin/manifest.json
+    nd_pdk::register_lifecycle_init!(MyPlugin);
+    ```
+    ```go
+    // my-plugin/main.go, packaged with my-plugin/manifest.json
+    func init() { lifecycle.Register(&myPlugin{}) }
+    ```
+    ```python
+    # my-plugin/plugin/__init__.py, packaged with my-plugin/manifest.json
+    @extism.plugin_fn
+    def nd_on_init(): ...
     ```
     """
 

@@ -29,6 +29,9 @@ class MissingPermission(Rule):
     Navidrome refuses a scrobbler without `users`. No compiler sees this.
 
     ## Example
+    ```json
+    { "name": "my-plugin", "author": "me", "version": "1.0.0" }
+    ```
     ```rust
     // manifest.json declares no permissions
     nd_pdk::host::kvstore::set("last-run", b"now".to_vec())?;
@@ -53,6 +56,17 @@ class MissingPermission(Rule):
         "kvstore": { "reason": "Remember when the plugin last ran" }
       }
     }
+    ```
+    The code stays as it is:
+    ```rust
+    nd_pdk::host::kvstore::set("last-run", b"now".to_vec())?;
+    ```
+    ```go
+    err := host.KVStoreSet("last-run", []byte("now"))
+    ```
+    ```python
+    @extism.import_fn("extism:host/user", "kvstore_set")
+    def _kvstore_set(offset: int) -> int: ...
     ```
     """
 

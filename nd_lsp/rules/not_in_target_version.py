@@ -53,10 +53,31 @@ class NotInTargetVersion(Rule):
     def nd_scrobbler_playback_report():  # since 0.62.0
         ...
     ```
+    ```json
+    { "permissions": { "matcher": {}, "library": {} } }
+    ```
+    (with `navidrome-version = "0.62.0"`: the `matcher` permission exists since 0.63.0)
 
     ## Use instead
     Raise the target version (and the PDK dependency) to a release that has the item, or use what
     the target has (for example, list the keys and delete them one by one).
+    ```rust
+    // Cargo.toml: nd-pdk = { git = "...", tag = "v0.61.0" }
+    nd_pdk::host::kvstore::delete_by_prefix("cache:")?;
+    ```
+    ```go
+    // targets 0.60.3, which has no task queue: do the work in the scheduler callback instead
+    _, err := host.SchedulerScheduleOneTime(0, "job", "")
+    ```
+    ```python
+    # nd-lsp.toml: navidrome-version = "0.62.0"
+    @extism.plugin_fn
+    def nd_scrobbler_playback_report():
+        ...
+    ```
+    ```json
+    { "permissions": { "library": {} } }
+    ```
     """
 
     code = "ND111"

@@ -24,6 +24,9 @@ class PermissionRequiresExport(Rule):
     have nowhere to go.
 
     ## Example
+    ```json
+    { "permissions": { "scheduler": { "reason": "Sync every hour" } } }
+    ```
     ```rust
     // manifest.json declares "scheduler", but nothing registers the callback
     nd_pdk::host::scheduler::schedule_recurring("@every 1h", "", "sync")?;
@@ -33,10 +36,16 @@ class PermissionRequiresExport(Rule):
     _, err := host.SchedulerScheduleRecurring("@every 1h", "", "sync")
     ```
     ```python
-    # manifest.json declares "scheduler"; no nd_scheduler_callback export
+    # manifest.json declares "scheduler"; no function is exported as nd_scheduler_callback
+    request = {"cronExpression": "@every 1h", "payload": "", "scheduleId": "sync"}
+    _scheduler_schedulerecurring(extism.memory.alloc(json.dumps(request).encode()).offset)
     ```
 
     ## Use instead
+    Keep the permission (or remove it if nothing is scheduled) and export the callback:
+    ```json
+    { "permissions": { "scheduler": { "reason": "Sync every hour" } } }
+    ```
     ```rust
     nd_pdk::register_scheduler_callback!(MyPlugin);
     ```

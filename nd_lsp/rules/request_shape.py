@@ -17,6 +17,9 @@ from nd_lsp.specs.model import HostFunction, HostService, Spec, TypeDef
 _INT = re.compile(r"^u?int(8|16|32|64)?$")
 _FLOAT = re.compile(r"^float(32|64)$")
 _BYTES = "[]byte"
+# Constraint kinds whose check fails on the zero value ("" or 0) of the parameter they are about.
+_ZERO_REJECTED = frozenset({"non_empty", "positive", "cron", "url", "contains"})
+_REPORTED_SEVERITIES = frozenset({"error", "warning"})
 # What a Python literal of each kind becomes in JSON, for messages.
 _JSON_KIND = {
     "str": "a string",
@@ -46,6 +49,7 @@ class Shape:
 
     what: str  # for messages: "the `kvstore_set` request", "`request` (HTTPRequest)"
     slots: tuple[Slot, ...]
+    path: str = ""  # where the object sits in the request, as constraints name it: "", "request."
 
     def slot(self, key: str) -> Slot | None:
         return next((s for s in self.slots if s.key == key), None)
@@ -58,8 +62,9 @@ class RequestShape(Rule):
     Checks the dict a Python plugin JSON-encodes for a host function (`@extism.import_fn` stub, called
     directly or through a wrapper) against the function's parameters in the target Navidrome version:
     snake_case or unknown keys, keys that belong inside a struct parameter (`http_send` reads
-    `{"request": {...}}`), missing keys, literals of the wrong type, and `[]byte` values that are not
-    base64 text.
+    `{"request": {...}}`), missing keys whose zero value the host rejects (an omitted optional key,
+    such as `scheduleId`, asks for the default and is fine), literals of the wrong type, and `[]byte`
+    values that are not base64 text.
 
     ## Why is this bad?
     The host decodes the request with Go's `encoding/json`: unknown keys are silently ignored, so the
@@ -131,7 +136,7 @@ class _RequestCheck:
                 # A misspelt key's value is judged as the key it stands for.
                 slot = shape.slot(target) if is_rename else None
             if slot is not None:
-                yield from self.value(entry, slot, depth)
+                yield from self.value(entry, slot, shape.path, depth)
         if value.resolved:
             yield from self.missing(value, shape, {e.key for e in value.entries} | renamed)
 
@@ -174,7 +179,9 @@ class _RequestCheck:
         return ""
 
     def missing(self, value: Argument, shape: Shape, present: set[str]) -> Iterator[Finding]:
-        absent = [s for s in shape.slots if s.key not in present and not s.optional]
+        absent = [
+            s for s in shape.slots if s.key not in present and not s.optional and self.rejects_zero(shape.path + s.key)
+        ]
         if not absent:
             return
         names = ", ".join(f"`{s.key}`" for s in absent)
@@ -182,7 +189,20 @@ class _RequestCheck:
         message = f"{shape.what} has no {names}: Navidrome reads the zero value ({zero}). Add the missing keys"
         yield self.rule.finding(_opening(value.span), message, severity=Severity.WARNING)
 
-    def value(self, entry: Entry, slot: Slot, depth: int) -> Iterator[Finding]:
+    def rejects_zero(self, path: str) -> bool:
+        """Whether the host refuses the zero value of a parameter, by the function's own constraints.
+        Leaving out any other key is how callers ask for the default (a generated schedule ID, the
+        queue defaults), so only these omissions are mistakes."""
+        wanted = _comparable(path)
+        for constraint in self.function.constraints:
+            if constraint.kind not in _ZERO_REJECTED or constraint.severity not in _REPORTED_SEVERITIES:
+                continue
+            about = _comparable(constraint.param)
+            if about == wanted or about.startswith(wanted + "."):  # a missing struct leaves its fields zero
+                return True
+        return False
+
+    def value(self, entry: Entry, slot: Slot, path: str, depth: int) -> Iterator[Finding]:
         argument = entry.value
         kind = argument.literal_kind
         go_type = slot.go_type.lstrip("*")
@@ -199,7 +219,8 @@ class _RequestCheck:
             typedef = find_type(self.ctx.spec, self.service, go_type)
             if typedef is not None and typedef.fields:
                 slots = tuple(Slot(f.json, f.type, f.omitempty or f.type.startswith("*")) for f in typedef.fields)
-                yield from self.object(argument, Shape(f"`{entry.key}` ({typedef.name})", slots), depth + 1)
+                shape = Shape(f"`{entry.key}` ({typedef.name})", slots, f"{path}{entry.key}.")
+                yield from self.object(argument, shape, depth + 1)
 
     def bytes_value(self, entry: Entry, argument: Argument) -> Iterator[Finding]:
         if argument.literal_kind == "bytes":
@@ -288,6 +309,11 @@ def _is_base64(text: str) -> bool:
     except (binascii.Error, ValueError):
         return False
     return True
+
+
+def _comparable(name: str) -> str:
+    """Go names (`scheduleID`, `request.url`) and JSON names (`scheduleId`) of one parameter agree."""
+    return name.replace("_", "").lower()
 
 
 def _lower_camel(key: str) -> str:

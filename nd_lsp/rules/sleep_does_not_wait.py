@@ -34,8 +34,16 @@ class SleepDoesNotWait(Rule):
     ```
 
     ## Use instead
+    Let the scheduler call back later (the plugin exports the scheduler callback):
+    ```rust
+    nd_pdk::host::scheduler::schedule_one_time(5, "retry", "")?;
+    ```
     ```go
     host.SchedulerScheduleOneTime(5, "retry", "")
+    ```
+    ```python
+    request = {"delaySeconds": 5, "payload": "retry", "scheduleId": ""}
+    _scheduler_scheduleonetime(extism.memory.alloc(json.dumps(request).encode()).offset)
     ```
     """
 

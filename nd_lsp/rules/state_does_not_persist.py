@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from nd_lsp.frontends.facts import GlobalWrite, HostCall, Language
 from nd_lsp.rules.context import RuleContext
 from nd_lsp.rules.finding import Finding, Rule, Severity
+from nd_lsp.rules.plugin_api import resolve_host_call
 
 # Where code runs each time an instance is created, as each language calls it.
 INIT_PLACE: dict[Language, str] = {
@@ -24,8 +25,8 @@ class StateDoesNotPersist(Rule):
 
     ## What it does
     Reports host calls made while the plugin instance starts (Go `init()`, a Rust static
-    initialiser, Python module-level code), and package/module globals written inside an exported
-    function or capability method.
+    initialiser, Python module-level code), except reads of the plugin's configuration, and
+    package/module globals written inside an exported function or capability method.
 
     ## Why is this bad?
     Navidrome creates a fresh plugin instance for every call and closes it afterwards. Start-up code
@@ -33,6 +34,14 @@ class StateDoesNotPersist(Rule):
     time), and a global written during one call is back to its initial value in the next one.
 
     ## Example
+    ```rust
+    static mut COUNT: u32 = 0;
+
+    fn scrobble(&self, _req: ScrobbleRequest) -> Result<(), Error> {
+        unsafe { COUNT += 1 }
+        Ok(())
+    }
+    ```
     ```go
     var count int
 
@@ -50,11 +59,25 @@ class StateDoesNotPersist(Rule):
     ```
 
     ## Use instead
+    Schedule once from the init callback, and keep counters in the key-value store:
+    ```rust
+    fn count_scrobble() -> Result<(), nd_pdk::host::Error> {
+        let stored = nd_pdk::host::kvstore::get("count")?.unwrap_or_default();
+        let count: u32 = String::from_utf8_lossy(&stored).parse().unwrap_or(0);
+        nd_pdk::host::kvstore::set("count", (count + 1).to_string().into_bytes())
+    }
+    ```
     ```go
     func (p *plugin) OnInit() error {
         _, err := host.SchedulerScheduleRecurring("@hourly", "", "sync")
         return err
     }
+    ```
+    ```python
+    @extism.plugin_fn
+    def nd_scrobbler_scrobble():
+        count = int(kv_get("count") or "0") + 1  # kv_get/kv_set wrap kvstore_get/kvstore_set
+        kv_set("count", str(count))
     ```
     """
 
@@ -66,7 +89,7 @@ class StateDoesNotPersist(Rule):
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         causes = {f.language: f.note.strip() for f in ctx.spec.runtime_facts if f.rule == self.code}
         for call in ctx.plugin.host_calls():
-            if call.in_init:
+            if call.in_init and not _reads_configuration(ctx, call):
                 cause = causes.get(call.language) or DEFAULT_CAUSE
                 yield self.finding(call.name_span, f"{_init_message(call)} {cause}")
         entry_points = _entry_points(ctx)
@@ -89,6 +112,13 @@ def _entry_points(ctx: RuleContext) -> frozenset[tuple[Language, str]]:
             elif impl.language == "go" and method.name in go_methods:
                 found.add(("go", method.name))
     return frozenset(found)
+
+
+def _reads_configuration(ctx: RuleContext, call: HostCall) -> bool:
+    """A service that needs no permission is the plugin's own configuration: reading it at start-up
+    sets nothing up, and every instance reads the same, current values."""
+    resolved = resolve_host_call(ctx.spec, call)
+    return resolved is not None and not resolved[0].permission
 
 
 def _callee(call: HostCall) -> str:

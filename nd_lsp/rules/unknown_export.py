@@ -6,12 +6,15 @@ import difflib
 from collections.abc import Iterable, Iterator
 
 from nd_lsp.frontends.facts import ExportDef
+from nd_lsp.frontends.python_scope import EXPORT_DECORATOR, EXTISM_MODULE
 from nd_lsp.rules.context import RuleContext
 from nd_lsp.rules.finding import Finding, Fix, Rule, Severity, TextEdit
 from nd_lsp.rules.plugin_api import suggest
 
 # A name without the common export prefix counts as a near miss only when it is this close to an export.
 _NEAR_MISS = 0.9
+# The one spelling of the export decorator that extism-py's compiler looks for (Extism's name).
+EXTISM_EXPORT_DECORATOR = f"{EXTISM_MODULE}.{EXPORT_DECORATOR}"
 
 
 class UnknownExport(Rule):
@@ -20,17 +23,29 @@ class UnknownExport(Rule):
     ## What it does
     Checks every function the code exports itself (Python `@extism.plugin_fn`, Rust `#[plugin_fn]`,
     Go `//go:wasmexport`) whose name starts like a capability export, or nearly matches one, against the
-    capability exports of the target Navidrome version, and suggests the closest real export.
+    capability exports of the target Navidrome version, and suggests the closest real export. In
+    Python it also reports an export decorator spelt other than `@extism.plugin_fn` (`@plugin_fn`
+    imported by name, `@ex.plugin_fn`): extism-py reads the decorators as text and exports only that
+    spelling.
 
     ## Why is this bad?
     Navidrome finds a plugin's capabilities only by the names of its exports. A misspelt export
     (`nd_get_album_image`, `get_album_images`, a stale `nd_manifest`) is never called: the plugin loads,
-    reports no such capability, and silently does nothing.
+    reports no such capability, and silently does nothing. An export whose decorator extism-py does
+    not recognise is not exported at all, and the runtime still registers it, so each recognised
+    export after it runs the function before it.
 
     ## Example
     ```python
     @extism.plugin_fn
     def nd_get_album_image():
+        ...
+    ```
+    ```python
+    from extism import plugin_fn as export
+
+    @export
+    def nd_get_album_images():
         ...
     ```
     ```rust
@@ -64,6 +79,7 @@ class UnknownExport(Rule):
     languages = ("python", "rust", "go")
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        yield from self._unrecognised_decorators(ctx)
         exports = tuple(ctx.spec.all_exports())
         if not exports:
             return
@@ -72,6 +88,34 @@ class UnknownExport(Rule):
             if definition.name in exports or ctx.history.of_item("export", definition.name).versions:
                 continue  # real here, or ND111's (another version has it)
             yield from self._check_one(ctx, definition, exports, prefix)
+
+    def _unrecognised_decorators(self, ctx: RuleContext) -> Iterator[Finding]:
+        """Python exports whose decorator extism-py does not recognise (it reads decorators as text)."""
+        python = [d for d in ctx.plugin.exports() if d.language == "python" and d.decorator_span is not None]
+        for definition in python:
+            if definition.decorator in ("", EXTISM_EXPORT_DECORATOR) or definition.decorator_span is None:
+                continue
+            shifted = [
+                d.name
+                for d in python
+                if d.name_span.path == definition.name_span.path
+                and d.name_span.start > definition.name_span.start
+                and d.decorator == EXTISM_EXPORT_DECORATOR
+            ]
+            message = (
+                f"extism-py finds exports by reading decorators as written and recognises only "
+                f"`@{EXTISM_EXPORT_DECORATOR}`: with `@{definition.decorator}`, `{definition.name}` is not "
+                "exported, so Navidrome never calls it"
+            )
+            if shifted:
+                # The runtime still registers it, so every recognised export after it is off by one.
+                message += f", and `{shifted[0]}` (defined after it) runs the wrong function"
+            message += f". Write `@{EXTISM_EXPORT_DECORATOR}`"
+            fixes = []
+            if _imports_extism(ctx, definition):
+                edit = TextEdit(definition.decorator_span, EXTISM_EXPORT_DECORATOR)
+                fixes.append(Fix(f"Use `@{EXTISM_EXPORT_DECORATOR}`", (edit,), preferred=True))
+            yield self.finding(definition.decorator_span, message, fixes=fixes)
 
     def _check_one(
         self, ctx: RuleContext, definition: ExportDef, exports: tuple[str, ...], prefix: str
@@ -97,6 +141,13 @@ class UnknownExport(Rule):
         # test plugins export `nd_test_*` for its test harness) than a typo, so only warn.
         message += "; if it should implement a capability, rename it to one of that capability's exports"
         yield self.finding(definition.name_span, message, severity=Severity.WARNING)
+
+
+def _imports_extism(ctx: RuleContext, definition: ExportDef) -> bool:
+    """Whether the file binds the module itself (`import extism`), so the recognised spelling works there."""
+    facts = ctx.plugin.files.get(definition.name_span.path)
+    module = EXTISM_EXPORT_DECORATOR.split(".", 1)[0]
+    return facts is not None and any(i.path == module and i.local_name == module for i in facts.imports)
 
 
 def _suggestion(name: str, exports: tuple[str, ...], prefix: str) -> str | None:

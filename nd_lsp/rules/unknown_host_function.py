@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 from nd_lsp.frontends.facts import HostCall, HostImport, PackageImport, Span
+from nd_lsp.frontends.python_scope import EXTISM_MODULE, IMPORT_DECORATOR
 from nd_lsp.rules.context import RuleContext
-from nd_lsp.rules.finding import Finding, Fix, Rule, Severity, TextEdit
+from nd_lsp.rules.finding import Finding, Fix, Related, Rule, Severity, TextEdit
 from nd_lsp.rules.plugin_api import resolve_host_call, suggest
 from nd_lsp.specs.model import HostService, Spec
 
@@ -16,6 +18,8 @@ from nd_lsp.specs.model import HostService, Spec
 _NAMESPACE_TYPO = 0.8
 # Extism's own kernel functions (input, output, memory): a real namespace next to the host's.
 EXTISM_KERNEL_NAMESPACE = "extism:host/env"
+# The one spelling of the import decorator that extism-py's compiler looks for (Extism's name).
+EXTISM_IMPORT_DECORATOR = f"{EXTISM_MODULE}.{IMPORT_DECORATOR}"
 
 
 @dataclass(frozen=True)
@@ -37,11 +41,17 @@ class UnknownHostFunction(Rule):
     Rust `nd_pdk::host::<service>::<function>` calls, Go `host.<Function>` calls, Python
     `@extism.import_fn(namespace, name)` declarations (and calls of the generated Python PDK wrappers of
     Navidrome 0.60-0.62), and raw imports (`#[host_fn]`, `//go:wasmimport`). It suggests the closest
-    function of the same service, and reports an import declared outside the host's import namespace.
+    function of the same service, and reports an import declared outside the host's import namespace,
+    or (Python) in a module other than the one defining the exports, which extism-py compiles, or
+    with a decorator spelt other than `@extism.import_fn(...)`.
 
     ## Why is this bad?
     Rust and Go do not compile. A Python plugin builds, but Navidrome refuses to load it: the import
     cannot be resolved, because the host only provides the functions of its own namespace and version.
+    extism-py detects `@extism.import_fn` stubs only in the file it compiles and only in that
+    spelling, and numbers the stubs it detects while the runtime numbers them all: a stub kept in a
+    helper module or decorated `@import_fn(...)` is never imported, and stubs after it call the wrong
+    host function.
 
     ## Example
     ```rust
@@ -74,8 +84,13 @@ class UnknownHostFunction(Rule):
     languages = ("rust", "go", "python")
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        entry_files = _python_entry_files(ctx)
         for imp in ctx.plugin.host_imports():
+            if imp.language == "python" and imp.decorator not in ("", EXTISM_IMPORT_DECORATOR):
+                yield self._unrecognised_decorator(ctx, imp)
             yield from self._check_import(ctx, imp)
+            if imp.language == "python" and entry_files and imp.span.path not in entry_files:
+                yield self._outside_entry_file(imp, entry_files)
         for package in ctx.plugin.imports():
             unknown = _unknown_python_import(ctx, package)
             if unknown is not None:
@@ -113,6 +128,43 @@ class UnknownHostFunction(Rule):
         fixable = imp.language != "rust" or imp.local_name != imp.name  # a Rust fn name is also its callers' name
         yield self._report(ctx, imp.name_span, unknown, fixable=fixable)
 
+    def _unrecognised_decorator(self, ctx: RuleContext, imp: HostImport) -> Finding:
+        """extism-py reads `import_fn` decorators as text and numbers the stubs it recognises; the
+        runtime numbers every stub, so one it misses shifts the stubs after it as well."""
+        message = (
+            f"extism-py finds host imports by reading decorators as written and recognises only "
+            f"`@{EXTISM_IMPORT_DECORATOR}(...)`: `{imp.name}` is not imported, and as the runtime numbers "
+            f"every stub but the build only the recognised ones, `{imp.local_name}` calls another host "
+            "function or none"
+        )
+        shifted = [
+            other.local_name
+            for other in ctx.plugin.host_imports()
+            if other.span.path == imp.span.path
+            and other.span.start > imp.span.start
+            and other.decorator == EXTISM_IMPORT_DECORATOR
+        ]
+        if shifted:
+            message += f", and so does `{shifted[0]}` (declared after it)"
+        message += f". Write `@{EXTISM_IMPORT_DECORATOR}(...)`"
+        end = replace(imp.span.start, column=imp.span.start.column + len(imp.decorator))
+        callee = Span(imp.span.path, imp.span.start, end)
+        fixes = []
+        if _binds_module(ctx, imp.span.path, EXTISM_MODULE) and _text(ctx, callee) == imp.decorator:
+            edit = TextEdit(callee, EXTISM_IMPORT_DECORATOR)
+            fixes.append(Fix(f"Use `@{EXTISM_IMPORT_DECORATOR}`", (edit,), preferred=True))
+        return self.finding(callee, message, fixes=fixes)
+
+    def _outside_entry_file(self, imp: HostImport, entry_files: dict[Path, Span]) -> Finding:
+        entry, first_export = next(iter(entry_files.items()))
+        message = (
+            f"`{imp.name}` is declared in {imp.span.path.name}, but extism-py links only the `import_fn` "
+            f"stubs of the file it compiles ({entry.name}, where the exports are): the import is never made "
+            f"and calling `{imp.local_name}` fails at run time. Move the stub into {entry.name}"
+        )
+        related = [Related(first_export, f"an export of {entry.name}")]
+        return self.finding(imp.name_span, message, related=related)
+
     def _wrong_namespace(self, ctx: RuleContext, imp: HostImport, expected: str) -> Finding:
         span = imp.namespace_span or imp.span
         message = (
@@ -133,6 +185,22 @@ class UnknownHostFunction(Rule):
             if fixable and _text(ctx, span) == unknown.name:
                 fixes.append(Fix(f"Rename to `{choice[0]}`", (TextEdit(span, choice[0]),), preferred=True))
         return self.finding(span, message, fixes=fixes)
+
+
+def _binds_module(ctx: RuleContext, path: Path, module: str) -> bool:
+    """Whether the file imports `module` under its own name (`import extism`)."""
+    facts = ctx.plugin.files.get(path)
+    return facts is not None and any(i.path == module and i.local_name == module for i in facts.imports)
+
+
+def _python_entry_files(ctx: RuleContext) -> dict[Path, Span]:
+    """The Python files that define the plugin's exports (the file extism-py compiles), each with
+    its first export; empty while no file exports anything yet."""
+    entries: dict[Path, Span] = {}
+    for export in ctx.plugin.exports():
+        if export.language == "python":
+            entries.setdefault(export.span.path, export.name_span)
+    return entries
 
 
 def _unknown_call(ctx: RuleContext, call: HostCall) -> Unknown | None:
@@ -183,6 +251,10 @@ def _unknown_python_import(ctx: RuleContext, imp: PackageImport) -> Unknown | No
 def _python_wrapper(ctx: RuleContext, module: str, function: str) -> Unknown | None:
     service = next((s for s in ctx.spec.host_services if s.python_module and s.python_module == module), None)
     if service is None or ctx.history.of_item("python_host", function).versions:
+        return None
+    if function[:1].isupper():
+        # A class of the module (its error type, a result dataclass): the spec lists only the
+        # wrapper functions, which are snake_case, so a CamelCase name is never a wrapper typo.
         return None
     return Unknown(
         shown=f"{module}.{function}",

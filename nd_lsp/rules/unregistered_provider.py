@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Iterator
 
-from nd_lsp.frontends.facts import ImplBlock, Position, Registration, Span
+from nd_lsp.frontends.facts import ImplBlock, MethodDef, Position, Registration, Span
 from nd_lsp.rules._rust_pdk import (
     TraitImpl,
     macro_for_trait,
@@ -17,7 +17,7 @@ from nd_lsp.rules._rust_pdk import (
 )
 from nd_lsp.rules.context import RuleContext
 from nd_lsp.rules.finding import Finding, Fix, Rule, Severity, TextEdit
-from nd_lsp.specs.model import Capability
+from nd_lsp.specs.model import Capability, CapabilityMethod
 
 MAIN_FUNCTION = "main"  # Go: never runs in a wasip1 c-shared (reactor) build
 
@@ -114,14 +114,26 @@ class UnregisteredProvider(Rule):
     # -- Go ------------------------------------------------------------------------------------
 
     def _go_unregistered(self, ctx: RuleContext) -> Iterator[Finding]:
-        registered = {(r.package, r.target) for r in ctx.plugin.registrations() if r.language == "go"}
+        go = [r for r in ctx.plugin.registrations() if r.language == "go"]
+        registered = {(r.package, r.target) for r in go}
+        # `Register(plugins[name])`: nd-lsp cannot tell which type was registered, so it accuses none.
+        unknown = {r.package for r in go if not r.target}
         imported = {i.path for i in ctx.plugin.imports() if i.language == "go"}
+        # A struct embedded in another one lends it its methods: the outer struct is the one to register,
+        # and an outer struct around a registered one (a wrapper, a test double) needs no registration.
+        embeds = {t.name: {e.lstrip("*") for e in t.embeds} for t in ctx.plugin.types() if t.language == "go"}
+        embedded = set().union(*embeds.values())
         for capability in ctx.spec.capabilities:
-            if not capability.go_package or capability.go_package not in imported:
+            if not capability.go_package or capability.go_package not in imported or capability.go_package in unknown:
                 continue
-            exported = {m.name for m in capability.methods}
+            exported = {m.name: m for m in capability.methods}
             for type_name, impl in _go_types(ctx).items():
-                provides = sorted(exported & {m.name for m in impl.methods})
+                provides = sorted(
+                    m.name for m in impl.methods if m.name in exported and _takes_the_input(m, exported[m.name])
+                )
+                wraps_registered = any((capability.go_package, e) in registered for e in embeds.get(type_name, ()))
+                if type_name in embedded or wraps_registered:
+                    continue
                 if provides and (capability.go_package, type_name) not in registered:
                     yield self._go_finding(capability, impl, provides)
 
@@ -187,6 +199,17 @@ def _go_types(ctx: RuleContext) -> dict[str, ImplBlock]:
         else:
             merged[impl.type_name] = impl
     return merged
+
+
+def _takes_the_input(method: MethodDef, wanted: CapabilityMethod) -> bool:
+    """A provider method takes the capability's request (`GetLyrics(req lyrics.GetLyricsRequest)`); an API
+    client's `GetLyrics(artist, title string)` shares only the name."""
+    if not wanted.input:
+        return not method.params
+    if len(method.params) != 1:
+        return False
+    written = method.params[0].lstrip("*")
+    return "." in written or written == wanted.input
 
 
 def _is_capability_register(ctx: RuleContext, registration: Registration) -> bool:

@@ -58,6 +58,16 @@ class UnusedPermission(Rule):
     ```
     ```rust
     // no call of nd_pdk::host::cache anywhere
+    nd_pdk::register_lifecycle_init!(MyPlugin);
+    ```
+    ```go
+    // no host.Cache... call anywhere in the package
+    func init() { lifecycle.Register(&myPlugin{}) }
+    ```
+    ```python
+    # no cache_* host import anywhere in the plugin
+    @extism.plugin_fn
+    def nd_on_init(): ...
     ```
 
     ## Use instead
@@ -68,6 +78,17 @@ class UnusedPermission(Rule):
       "version": "1.0.0",
       "permissions": {}
     }
+    ```
+    Or keep the permission for code that does use the service:
+    ```rust
+    nd_pdk::host::cache::set_string("greeting", "hello", 3600)?;
+    ```
+    ```go
+    err := host.CacheSetString("greeting", "hello", 3600)
+    ```
+    ```python
+    @extism.import_fn("extism:host/user", "cache_setstring")
+    def _cache_setstring(offset: int) -> int: ...
     ```
     """
 

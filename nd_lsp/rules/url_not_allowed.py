@@ -157,10 +157,28 @@ class UrlNotAllowed(Rule):
     ```go
     host.HTTPSend(host.HTTPRequest{Method: "GET", URL: "https://cdn.example.org/x"})
     ```
+    ```python
+    request = {"request": {"method": "GET", "url": "https://cdn.example.org/x"}}
+    _http_send(extism.memory.alloc(json.dumps(request).encode()).offset)
+    ```
 
     ## Use instead
     ```json
     { "permissions": { "http": { "requiredHosts": ["api.example.com", "cdn.example.org"] } } }
+    ```
+    ```rust
+    // the same call, now that manifest.json allows cdn.example.org
+    let url = "https://cdn.example.org/x".to_string();
+    http::send(HTTPRequest { method: "GET".into(), url, headers, no_follow_redirects: false, body, timeout_ms: 0 })?;
+    ```
+    ```go
+    // the same call, now that manifest.json allows cdn.example.org
+    host.HTTPSend(host.HTTPRequest{Method: "GET", URL: "https://cdn.example.org/x"})
+    ```
+    ```python
+    # the same call, now that manifest.json allows cdn.example.org
+    request = {"request": {"method": "GET", "url": "https://cdn.example.org/x"}}
+    _http_send(extism.memory.alloc(json.dumps(request).encode()).offset)
     ```
     """
 
@@ -171,8 +189,8 @@ class UrlNotAllowed(Rule):
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         for found in constrained_arguments(ctx, self.code):
-            url = found.value
-            if found.constraint.kind != "url" or not found.argument.resolved or not isinstance(url, str):
+            url = _known_url(found)
+            if found.constraint.kind != "url" or url is None:
                 continue
             hosts = allowlist(ctx, found.service.permission)
             if hosts is None:
@@ -183,6 +201,8 @@ class UrlNotAllowed(Rule):
 
     def _check_url(self, found: ConstrainedArgument, url: str, policy: UrlPolicy, hosts: Allowlist) -> Finding | None:
         parts = split_url(url)
+        if not found.argument.resolved:
+            url += "…"  # only its start is known
         where = f"permissions.{hosts.permission}.{REQUIRED_HOSTS}"
         related = (Related(hosts.span, f"{where} in manifest.json"),)
         if policy.schemes and parts.scheme not in policy.schemes:
@@ -210,6 +230,21 @@ class UrlNotAllowed(Rule):
         )
         fixes = _allow_host_fix(hostname, policy, hosts)
         return self.finding(found.argument.span, message, related=related, fixes=fixes)
+
+
+def _known_url(found: ConstrainedArgument) -> str | None:
+    """The URL, or the constant start of one built at run time when it already holds the scheme and
+    the whole host (`"https://api.example.com/" + path`; not `"https://api." + domain`)."""
+    argument = found.argument
+    if argument.resolved:
+        return argument.value if isinstance(argument.value, str) else None
+    match = _SCHEME.match(argument.prefix)
+    if match is None:
+        return None
+    rest = argument.prefix[match.end() :]
+    if rest.startswith("//") and not any(end in rest[2:] for end in "/?#"):
+        return None
+    return argument.prefix
 
 
 def _refusal(hostname: str, policy: UrlPolicy, hosts: Allowlist, where: str) -> str | None:

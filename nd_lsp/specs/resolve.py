@@ -7,7 +7,10 @@ How a dependency maps to a spec:
   a tag older than every spec gets the oldest one;
 - a commit (Cargo `rev`, the hash of a go.mod pseudo-version) names the spec generated from that commit; an
   unknown commit of Cargo gets the newest release (nd-lsp cannot date a bare hash without Navidrome's
-  history), an unknown commit of a pseudo-version gets the newest release made at or before its timestamp;
+  history), an unknown commit of a pseudo-version gets the first release made on or after its day: the API
+  only grows, so that release has everything the pinned PDK has (the release before it would report the
+  newer API the plugin compiles against as missing); a commit newer than every release is development
+  code, checked against master;
 - a branch follows development, so it gets master; so does a local path (Cargo `path =`, go.mod
   `replace => ../pdk/go`), which is a Navidrome checkout, usually of master.
 """
@@ -147,10 +150,10 @@ def _from_pseudo_version(timestamp: str, commit: str, source: str) -> Resolution
     if version is not None:
         return Resolution(version, source)
     day = f"{timestamp[:4]}-{timestamp[4:6]}-{timestamp[6:8]}"
-    released = [v for v in released_versions() if release_info(v).date and release_info(v).date <= day]
-    if not released:
-        return Resolution(released_versions()[0], f"{source} (older than every spec)")
-    return Resolution(released[-1], source)
+    later = [v for v in released_versions() if release_info(v).date and release_info(v).date >= day]
+    if not later:
+        return Resolution(MASTER, f"{source} (newer than every release)")
+    return Resolution(later[0], source)
 
 
 def _version_of_commit(commit: str) -> str | None:
