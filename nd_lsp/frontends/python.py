@@ -8,6 +8,7 @@ from pathlib import Path
 
 from parso.tree import BaseNode, Leaf, NodeOrLeaf
 
+from nd_lsp.frontends.extism_python import EXPORT_DECORATOR, EXTISM_MODULE, IMPORT_DECORATOR
 from nd_lsp.frontends.facts import (
     Call,
     ExportDef,
@@ -20,9 +21,6 @@ from nd_lsp.frontends.facts import (
 )
 from nd_lsp.frontends.python_requests import RequestReader, Substitution, host_calls_of_module
 from nd_lsp.frontends.python_scope import (
-    EXPORT_DECORATOR,
-    EXTISM_MODULE,
-    IMPORT_DECORATOR,
     ModuleIndex,
     Scope,
     decorator_named,

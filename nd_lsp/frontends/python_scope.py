@@ -11,6 +11,7 @@ from typing import Any
 from parso.python.tree import Import, Module
 from parso.tree import BaseNode, Leaf, NodeOrLeaf
 
+from nd_lsp.frontends.extism_python import EXTISM_MODULE
 from nd_lsp.frontends.python_syntax import (
     CallShape,
     LiteralOf,
@@ -28,11 +29,6 @@ from nd_lsp.frontends.python_syntax import (
 # parso's import helpers carry no annotations.
 _get_paths: Callable[[Import], Any] = operator.methodcaller("get_paths")
 _get_defined_names: Callable[[Import], Any] = operator.methodcaller("get_defined_names")
-
-# extism-py, the Python PDK that every Navidrome Python plugin builds with (Extism's names, not Navidrome's).
-EXTISM_MODULE = "extism"
-EXPORT_DECORATOR = "plugin_fn"
-IMPORT_DECORATOR = "import_fn"
 
 _MUTATING_METHODS = frozenset(
     {"append", "extend", "insert", "update", "setdefault", "add", "pop", "popitem", "clear", "remove", "discard"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Iterator
 
+from nd_lsp.frontends.extism_python import EXPORT_DECORATOR, EXTISM_MODULE
 from nd_lsp.frontends.facts import ExportDef
-from nd_lsp.frontends.python_scope import EXPORT_DECORATOR, EXTISM_MODULE
 from nd_lsp.rules.context import RuleContext
 from nd_lsp.rules.finding import Finding, Fix, Rule, Severity, TextEdit
 from nd_lsp.rules.plugin_api import suggest

@@ -7,8 +7,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from nd_lsp.frontends.extism_python import EXTISM_MODULE, IMPORT_DECORATOR
 from nd_lsp.frontends.facts import HostCall, HostImport, PackageImport, Span
-from nd_lsp.frontends.python_scope import EXTISM_MODULE, IMPORT_DECORATOR
 from nd_lsp.rules.context import RuleContext
 from nd_lsp.rules.finding import Finding, Fix, Related, Rule, Severity, TextEdit
 from nd_lsp.rules.plugin_api import resolve_host_call, suggest

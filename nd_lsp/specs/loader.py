@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib.util
 import json
 import typing
 from collections.abc import Callable, Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -54,7 +54,12 @@ def version_key(version: str) -> tuple[int, ...]:
 
 
 def spec_dir() -> Path:
-    return Path(str(resources.files(SPEC_PACKAGE)))
+    # The specs ship as plain files in the package's folder; find_spec locates it without importing
+    # importlib.resources, which costs more than a whole check of a small plugin.
+    found = importlib.util.find_spec(SPEC_PACKAGE)
+    folders = list(found.submodule_search_locations or []) if found else []
+    # Run from a source checkout without installing: the specs sit at the top of the repository.
+    return Path(folders[0]) if folders else Path(__file__).resolve().parents[2] / "capability_specs"
 
 
 @functools.lru_cache(maxsize=1)
