@@ -308,3 +308,4 @@ async def test_document_symbols_list_capabilities_and_exports(shared_client: Lan
     assert [c.name for c in by_name["impl Scrobbler for P"].children or []] == ["is_authorized"]
     exports = {c.name for c in by_name["register_scrobbler!(P)"].children or []}
     assert "nd_scrobbler_playback_report" in exports
+

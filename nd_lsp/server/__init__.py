@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import io
 import logging
+import os
 import sys
+from typing import BinaryIO
 
 from nd_lsp import __version__
 
@@ -44,11 +47,33 @@ def main(argv: list[str]) -> int:
         level=args.log_level, handlers=[handler], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
 
+    _forget_working_directory()
+    protocol_out = _take_stdout() if tcp is None else None
+
     from nd_lsp.server.app import create_server
 
     server = create_server()
     if tcp is not None:
         server.start_tcp(*tcp)
     else:
-        server.start_io()
-    return 0
+        server.start_io(stdout=protocol_out)
+    return server.exit_code
+
+
+def _take_stdout() -> BinaryIO:
+    """Keep stdout for protocol messages only: the protocol gets a private copy of it, and whatever else
+    writes to file descriptor 1 or sys.stdout (a library's print, a C extension) lands on stderr."""
+    try:
+        protocol_fd = os.dup(sys.stdout.fileno())
+        os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):  # no real descriptors (embedded): keep them as they are
+        return sys.stdout.buffer
+    sys.stdout = sys.stderr
+    return os.fdopen(protocol_fd, "wb")
+
+
+def _forget_working_directory() -> None:
+    """`python -m` puts the working directory, usually the user's workspace, first on sys.path: a
+    `parso.py` or `jedi.py` there would be imported instead of the real one. nd_lsp is already imported."""
+    cwd = os.getcwd()
+    sys.path[:] = [p for p in sys.path if p not in ("", ".", cwd)]

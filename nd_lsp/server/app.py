@@ -1,4 +1,9 @@
-"""The pygls language server: document events, analysis scheduling and the wiring of every feature."""
+"""The pygls language server: document events, analysis scheduling and the wiring of every feature.
+
+The engine, the rules, the front-ends and the feature modules are imported on first use (and warmed up
+in the background once the client is initialized): the answer to `initialize` waits only for pygls,
+lsprotocol and the settings.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +11,22 @@ import asyncio
 import functools
 import inspect
 import logging
+import socket
+import sys
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcContentModified, JsonRpcException
+from pygls.exceptions import FeatureRequestError, JsonRpcContentModified, JsonRpcException
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 
 from nd_lsp import __version__
-from nd_lsp.check.discovery import MANIFEST, ROOT_MARKERS, plugin_root_for
-from nd_lsp.check.engine import MAX_FILE_BYTES, Analyzer, CheckResult
-from nd_lsp.server import code_actions, completion, hover, signature_help, symbols
-from nd_lsp.server.cursor import RequestContext
-from nd_lsp.server.diagnostics import RangeConverter, Texts, diagnostics_by_path
 from nd_lsp.server.documents import Debouncer, OpenDocuments, Snapshot, path_of, uri_of
+from nd_lsp.server.protocol import NdProtocol
 from nd_lsp.server.settings import (
     SECTION_NAMES,
     ServerOptions,
@@ -30,41 +34,104 @@ from nd_lsp.server.settings import (
     options_from_json,
     settings_for_root,
 )
-from nd_lsp.specs.loader import UnknownVersionError, load_spec
-from nd_lsp.specs.model import Spec
+from nd_lsp.server.stream import ChunkReader, serve_stream
+
+if TYPE_CHECKING:
+    from nd_lsp.check.engine import Analyzer, CheckResult
+    from nd_lsp.server.cursor import RequestContext
+    from nd_lsp.specs.model import Spec
 
 log = logging.getLogger(__name__)
 
 R = TypeVar("R")
 
-# Files whose change can change the findings of a plugin without being one of its sources.
-WATCHED_GLOBS = (
-    "**/*.rs",
-    "**/*.go",
-    "**/*.py",
-    *(f"**/{m}" for m in ROOT_MARKERS),
-    "**/nd-lsp.toml",
-    "**/pyproject.toml",
-)
+TARGET_VERSION_REQUEST = "nd-lsp/targetVersion"  # custom request: the target Navidrome version of a file
 PULL_ATTEMPTS = 3  # a pulled document edited during its analysis is analysed again, this often
+# What the first analysis and the first requests need, imported once the client is initialized.
+WARM_UP_MODULES = (
+    "nd_lsp.check.engine",
+    "nd_lsp.rules.registry",
+    "nd_lsp.server.diagnostics",
+    "nd_lsp.server.completion",
+    "nd_lsp.server.hover",
+    "nd_lsp.server.signature_help",
+    "nd_lsp.server.symbols",
+    "nd_lsp.server.code_actions",
+)
+
+
+def watched_globs() -> tuple[str, ...]:
+    """Files whose change can change the findings of a plugin without being one of its sources."""
+    from nd_lsp.check.discovery import ROOT_MARKERS
+
+    return ("**/*.rs", "**/*.go", "**/*.py", *(f"**/{m}" for m in ROOT_MARKERS), "**/nd-lsp.toml", "**/pyproject.toml")
 
 
 class NdLanguageServer(LanguageServer):
     """Keeps the open documents analysed; every request handler answers even when analysis fails."""
 
+    protocol: NdProtocol
+
     def __init__(self) -> None:
-        super().__init__("nd-lsp", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__(
+            "nd-lsp",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=NdProtocol,
+        )
         self.options = ServerOptions()
-        self.analyzer = Analyzer()
+        self.exit_code = 0
         # One analysis at a time, off the event loop: requests stay answered while a plugin is analysed,
         # and the Analyzer's cache is never used by two threads.
         self.analysis_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nd-lsp-analysis")
         self.documents = OpenDocuments(lambda: self.workspace)
         self.debouncer = Debouncer(self.options.debounce_ms / 1000, self.publish_for_document)
-        self.target_versions: dict[Path, str] = {}
+        self.target_versions: dict[Path, tuple[str, str]] = {}  # plugin root -> (version, where it came from)
         self.analysed_roots: set[Path] = set()
         self.published: dict[Path, set[str]] = {}
         self.version_errors_shown: set[str] = set()
+
+    @functools.cached_property
+    def analyzer(self) -> Analyzer:
+        from nd_lsp.check.engine import Analyzer
+
+        return Analyzer()
+
+    # ---- transport
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """Serve over stdio with our own frame reader (see stream.py), which survives broken frames."""
+        self._serve(ChunkReader.of_fd((stdin or sys.stdin.buffer).fileno()), stdout or sys.stdout.buffer)
+
+    def start_tcp(self, host: str, port: int) -> None:
+        """Serve one client connecting over TCP (for debugging), with the same reader as stdio."""
+        with socket.create_server((host, port)) as listener:
+            log.info("waiting for a client on %s:%d", host, port)
+            connection, _ = listener.accept()
+        with connection, connection.makefile("wb") as output:
+            self._serve(ChunkReader(connection.recv), cast(BinaryIO, output))
+
+    def _serve(self, source: ChunkReader, output: BinaryIO) -> None:
+        self.protocol.set_writer(StdoutWriter(output))
+        try:
+            asyncio.run(serve_stream(source, self.protocol.receive))
+        except BrokenPipeError:
+            log.error("the connection to the client is lost; shutting down")
+        except SystemExit as exc:  # the client's `exit`: 0 after a shutdown request, 1 without (LSP)
+            self.exit_code = exc.code if isinstance(exc.code, int) else 0
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.shutdown()  # type: ignore[no-untyped-call]
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """Log only: a popup about a client's protocol slip or a server bug is nothing a user can act on."""
+        if source is FeatureRequestError:  # already answered with an error response, and logged by pygls
+            log.debug("request failed: %s", error)
+        elif isinstance(error, JsonRpcException):
+            log.warning("%s: %s", getattr(source, "__name__", source), error)
+        else:
+            log.error("%s: %s", getattr(source, "__name__", source), error, exc_info=error)
 
     # ---- client capabilities
 
@@ -81,9 +148,14 @@ class NdLanguageServer(LanguageServer):
     # ---- analysis
 
     async def analyse(self, root: Path) -> tuple[CheckResult, dict[str, Snapshot]] | None:
-        """Run the engine on one plugin with its open buffers; None when the analysis failed."""
-        # A buffer larger than the engine reads from disk is left to it: it reports the size, not parse it.
-        snapshots = {snap.uri: snap for snap in self.documents.in_plugin(root) if len(snap.text) <= MAX_FILE_BYTES}
+        """Run the engine on one plugin with its open buffers; None when the analysis failed.
+
+        Every open buffer is passed, even a huge one: the engine reports it (a ReadProblem) rather than
+        analyse it, and the file on disk must not be analysed in its place.
+        """
+        from nd_lsp.specs.loader import UnknownVersionError
+
+        snapshots = {snap.uri: snap for snap in self.documents.in_plugin(root)}
         overlays = {snap.path: snap.text for snap in snapshots.values()}
         settings = settings_for_root(root, self.options)
         token = await self._begin_progress(root)
@@ -99,10 +171,13 @@ class NdLanguageServer(LanguageServer):
         finally:
             self._end_progress(token)
         self.analysed_roots.add(root)
-        self.target_versions[root] = result.version
+        self.target_versions[root] = (result.version, result.version_source)
         return result, snapshots
 
     def diagnostics(self, result: CheckResult, snapshots: dict[str, Snapshot]) -> dict[Path, list[types.Diagnostic]]:
+        """The findings per file, plus one Information diagnostic for each open file that was not analysed."""
+        from nd_lsp.server.diagnostics import RangeConverter, Texts, diagnostics_by_path, read_problem_diagnostic
+
         by_path = {snap.path: snap for snap in snapshots.values()}
         convert = RangeConverter(self.workspace.position_codec, Texts({p: s.text for p, s in by_path.items()}))
 
@@ -110,9 +185,15 @@ class NdLanguageServer(LanguageServer):
             snap = by_path.get(path)
             return snap.version if snap else None
 
-        return diagnostics_by_path(result.findings, convert, version_of)
+        found = diagnostics_by_path(result.findings, convert, version_of)
+        for problem in result.problems:
+            if problem.path in by_path:
+                found.setdefault(problem.path, []).insert(0, read_problem_diagnostic(problem.reason))
+        return found
 
     async def publish_for_document(self, uri: str) -> None:
+        from nd_lsp.check.discovery import plugin_root_for
+
         path = path_of(uri)
         if path is None or self.pull_diagnostics:
             return
@@ -124,6 +205,8 @@ class NdLanguageServer(LanguageServer):
         A document edited while it was analysed is skipped: its newer edit has scheduled another
         analysis, and results for a stale version are never published.
         """
+        from nd_lsp.check.discovery import MANIFEST, ROOT_MARKERS
+
         analysed = await self.analyse(root)
         if analysed is None:
             return
@@ -148,6 +231,8 @@ class NdLanguageServer(LanguageServer):
         self.published[root] = {uri for uri, diags in by_uri.items() if diags}
 
     async def pull(self, params: types.DocumentDiagnosticParams) -> types.RelatedFullDocumentDiagnosticReport:
+        from nd_lsp.check.discovery import plugin_root_for
+
         uri = params.text_document.uri
         snap = self.documents.snapshot(uri)
         if snap is None:
@@ -166,6 +251,8 @@ class NdLanguageServer(LanguageServer):
 
     def schedule_plugin(self, root: Path) -> None:
         """Re-analyse a plugin (its manifest or a closed file changed) through one of its open documents."""
+        from nd_lsp.check.discovery import MANIFEST
+
         if self.pull_diagnostics:
             self.request_diagnostic_refresh()
             return
@@ -176,6 +263,8 @@ class NdLanguageServer(LanguageServer):
             self.debouncer.schedule(uri_of(root / MANIFEST))
 
     def schedule_everything(self) -> None:
+        from nd_lsp.check.discovery import plugin_root_for
+
         roots = {
             plugin_root_for(snap.path)
             for uri in self.documents.all_uris()
@@ -187,19 +276,33 @@ class NdLanguageServer(LanguageServer):
     # ---- spec of the target version, for completion, hover and signature help
 
     def spec_for(self, uri: str) -> Spec | None:
+        from nd_lsp.check.discovery import plugin_root_for
+        from nd_lsp.specs.loader import UnknownVersionError, load_spec
+
         path = path_of(uri)
         if path is None:
             return None
-        root = plugin_root_for(path)
-        version = self.target_versions.get(root)
+        target = self.target_of(plugin_root_for(path))
         try:
-            if version is None:  # not analysed yet: resolve the target as the analysis will
-                overlays = {snap.path: snap.text for snap in self.documents.in_plugin(root)}
-                return self.analyzer.target(root, settings_for_root(root, self.options), overlays).spec
-            return load_spec(version)
+            return load_spec(target[0]) if target else None
         except (UnknownVersionError, OSError, ValueError):
-            log.warning("no spec for the target version of %s", root)
+            log.warning("no spec for Navidrome %s", target[0] if target else "?")
             return None
+
+    def target_of(self, root: Path) -> tuple[str, str] | None:
+        """(version, where it came from) of a plugin: its last analysis', else resolved as one would."""
+        from nd_lsp.specs.loader import UnknownVersionError
+
+        known = self.target_versions.get(root)
+        if known is not None:
+            return known
+        overlays = {snap.path: snap.text for snap in self.documents.in_plugin(root)}
+        try:
+            target = self.analyzer.target(root, settings_for_root(root, self.options), overlays)
+        except (UnknownVersionError, OSError, ValueError):
+            log.warning("no target version for %s", root)
+            return None
+        return target.spec.version, target.source
 
     # ---- helpers
 
@@ -300,11 +403,16 @@ def _wire_documents(server: NdLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     @guarded(_nothing)
     def did_save(params: types.DidSaveTextDocumentParams) -> None:
+        if server.documents.get(params.text_document.uri) is None:
+            log.debug("didSave of %s, which is not open: ignored", params.text_document.uri)
+            return
         _document_changed(server, params.text_document.uri, immediately=True)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     @guarded(_nothing)
     def did_close(params: types.DidCloseTextDocumentParams) -> None:
+        from nd_lsp.check.discovery import MANIFEST, plugin_root_for
+
         uri = params.text_document.uri
         server.debouncer.cancel(uri)
         path = path_of(uri)
@@ -317,6 +425,8 @@ def _wire_documents(server: NdLanguageServer) -> None:
 
 
 def _document_changed(server: NdLanguageServer, uri: str, *, immediately: bool) -> None:
+    from nd_lsp.check.discovery import ROOT_MARKERS
+
     path = path_of(uri)
     if path is None:
         return
@@ -331,11 +441,14 @@ def _wire_workspace(server: NdLanguageServer) -> None:
     @server.feature(types.INITIALIZED)
     @guarded(_nothing)
     async def initialized(params: types.InitializedParams) -> None:
+        asyncio.get_running_loop().run_in_executor(server.analysis_pool, _warm_up)
         await _watch_files(server)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     @guarded(_nothing)
     def did_change_watched_files(params: types.DidChangeWatchedFilesParams) -> None:
+        from nd_lsp.check.discovery import plugin_root_for
+
         roots = set()
         for change in params.changes:
             path = path_of(change.uri)
@@ -358,6 +471,17 @@ def _wire_workspace(server: NdLanguageServer) -> None:
         server.schedule_everything()
 
 
+def _warm_up() -> None:
+    """Import what the first analysis and requests need, off the event loop, after `initialize` is answered."""
+    import importlib
+
+    for name in WARM_UP_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # the first real use reports it
+            log.debug("warming up %s failed", name, exc_info=True)
+
+
 def _can_ask_configuration(server: NdLanguageServer) -> bool:
     workspace = server.client_capabilities.workspace
     return bool(workspace and workspace.configuration)
@@ -370,7 +494,7 @@ async def _watch_files(server: NdLanguageServer) -> None:
     if not (watched and watched.dynamic_registration):
         return
     options = types.DidChangeWatchedFilesRegistrationOptions(
-        watchers=[types.FileSystemWatcher(glob_pattern=glob) for glob in WATCHED_GLOBS]
+        watchers=[types.FileSystemWatcher(glob_pattern=glob) for glob in watched_globs()]
     )
     registration = types.Registration(
         id=f"nd-lsp-watch-{uuid.uuid4()}",
@@ -394,6 +518,8 @@ def _wire_language_features(server: NdLanguageServer) -> None:
     )
     @guarded(_empty_list)
     def code_action(params: types.CodeActionParams) -> list[types.CodeAction]:
+        from nd_lsp.server import code_actions
+
         if server.documents.get(params.text_document.uri) is None:
             return []
         return code_actions.quick_fixes(params, server.documents.version(params.text_document.uri))
@@ -402,11 +528,15 @@ def _wire_language_features(server: NdLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[":", ".", "{", '"']))
     @guarded(_nothing)
     def complete(params: types.CompletionParams) -> types.CompletionList | None:
+        from nd_lsp.server import completion
+
         return completion.complete(_request_context(server, params.text_document.uri), params.position)
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     @guarded(_nothing)
     def hover_at(params: types.HoverParams) -> types.Hover | None:
+        from nd_lsp.server import hover
+
         return hover.hover(_request_context(server, params.text_document.uri), params.position)
 
     @server.feature(
@@ -415,11 +545,29 @@ def _wire_language_features(server: NdLanguageServer) -> None:
     )
     @guarded(_nothing)
     def signature(params: types.SignatureHelpParams) -> types.SignatureHelp | None:
+        from nd_lsp.server import signature_help
+
         return signature_help.signature_help(_request_context(server, params.text_document.uri), params.position)
+
+    @server.feature(TARGET_VERSION_REQUEST)
+    @guarded(_nothing)
+    def target_version(*args: object) -> dict[str, str] | None:
+        """nd-lsp/targetVersion {textDocument: {uri}} -> {version, source}: for the editor's status bar.
+
+        pygls hands a custom request's handler (server, params), unlike the typed LSP features.
+        """
+        from nd_lsp.check.discovery import plugin_root_for
+
+        uri = _uri_of(args[-1]) if args else None
+        path = path_of(uri) if uri else None
+        target = server.target_of(plugin_root_for(path)) if path else None
+        return {"version": target[0], "source": target[1]} if target else None
 
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     @guarded(_empty_list)
     async def document_symbols(params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
+        from nd_lsp.server import symbols
+
         ctx = _request_context(server, params.text_document.uri)
         if ctx is None:
             return []
@@ -428,11 +576,21 @@ def _wire_language_features(server: NdLanguageServer) -> None:
         return await loop.run_in_executor(server.analysis_pool, reader)
 
 
+def _uri_of(params: object) -> str | None:
+    """The textDocument.uri of a custom request's params, whether pygls gives an object or a dict."""
+    document = params.get("textDocument") if isinstance(params, dict) else getattr(params, "textDocument", None)
+    uri = document.get("uri") if isinstance(document, dict) else getattr(document, "uri", None)
+    return uri if isinstance(uri, str) else None
+
+
 def _request_context(server: NdLanguageServer, uri: str) -> RequestContext | None:
-    """What a request handler needs about one open document; None for an unopened one."""
+    """What a request handler needs about one open document; None for an unopened or a too large one."""
+    from nd_lsp.check.engine import is_too_large
+    from nd_lsp.server.cursor import RequestContext
+
     doc = server.documents.get(uri)
     path = path_of(uri)
-    if doc is None or path is None or len(doc.source) > MAX_FILE_BYTES:
+    if doc is None or path is None or is_too_large(doc.source):
         return None
     spec = server.spec_for(uri)
     if spec is None:

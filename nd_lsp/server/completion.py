@@ -407,11 +407,10 @@ def _request_keys(ctx: RequestContext, cursor: Cursor) -> list[types.CompletionI
 
 
 def _jedi_completions(ctx: RequestContext, cursor: Cursor) -> list[types.CompletionItem] | None:
-    import jedi
+    from nd_lsp.server import jedi_script
 
     try:
-        script = jedi.Script(ctx.text, path=str(ctx.path))
-        found = script.complete(cursor.line + 1, cursor.column)
+        found = jedi_script.script(ctx.text, ctx.path).complete(cursor.line + 1, cursor.column)
     except Exception:  # jedi has bugs on half-written code; completion is a convenience
         log.debug("jedi completion failed", exc_info=True)
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from pygls.workspace import PositionCodec
 
 from nd_lsp.check.discovery import language_of
 from nd_lsp.frontends.facts import Language
+from nd_lsp.server.lines import LineIndex
 from nd_lsp.specs.model import Spec
 
 WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
@@ -32,6 +34,11 @@ class RequestContext:
     def markup(self, text: str) -> types.MarkupContent:
         kind = types.MarkupKind.Markdown if self.markdown else types.MarkupKind.PlainText
         return types.MarkupContent(kind=kind, value=text)
+
+    @functools.cached_property
+    def line_index(self) -> LineIndex:
+        """Positions of this text: for spans from the front-ends (which count lines at \\n only)."""
+        return LineIndex(self.text, self.codec)
 
     @property
     def language(self) -> Language | None:

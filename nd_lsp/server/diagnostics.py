@@ -13,6 +13,7 @@ from nd_lsp.check.engine import read_text
 from nd_lsp.frontends.facts import Position, Span
 from nd_lsp.rules.finding import Finding, Fix, Severity
 from nd_lsp.server.documents import uri_of
+from nd_lsp.server.lines import LineIndex
 
 SOURCE = "nd-lsp"
 
@@ -32,38 +33,60 @@ class Texts:
     """The text of each file a finding points into: open buffers first, then the disk (read once)."""
 
     def __init__(self, overlays: Mapping[Path, str]) -> None:
-        self._texts: dict[Path, list[str]] = {p: _lines(text) for p, text in overlays.items()}
+        self._overlays = overlays
+        self._texts: dict[Path, str | None] = {}
 
-    def lines(self, path: Path) -> list[str]:
+    def text(self, path: Path) -> str | None:
+        """None for a file that cannot be read (its positions are passed on unconverted)."""
         if path not in self._texts:
-            try:
-                self._texts[path] = _lines(read_text(path, {}))
-            except (OSError, UnicodeDecodeError, ValueError):
-                self._texts[path] = []
+            if path in self._overlays:
+                self._texts[path] = self._overlays[path]
+            else:
+                try:
+                    self._texts[path] = read_text(path, {})
+                except (OSError, UnicodeDecodeError, ValueError):
+                    self._texts[path] = None
         return self._texts[path]
 
 
-def _lines(text: str) -> list[str]:
-    # Only "\n" ends a line, as for the front-ends; str.splitlines() would also split on \x0c, \u2028.
-    return text.split("\n")
-
-
 class RangeConverter:
-    """Code-point spans (what the facts hold) to ranges in the negotiated encoding (UTF-16 by default)."""
+    """Front-end spans (\\n-counted lines, code-point columns) to LSP ranges: lines ended by \\r\\n, \\r or
+    \\n, characters in the negotiated encoding (UTF-16 by default).
+
+    A lone \\r is a line end for the client but not for the front-ends; converting through code-point
+    offsets puts every range below one where the client sees it.
+    """
 
     def __init__(self, codec: PositionCodec, texts: Texts) -> None:
         self._codec = codec
         self._texts = texts
+        self._indexes: dict[Path, LineIndex | None] = {}
+
+    def _index(self, path: Path) -> LineIndex | None:
+        if path not in self._indexes:
+            text = self._texts.text(path)
+            self._indexes[path] = LineIndex(text, self._codec) if text is not None else None
+        return self._indexes[path]
 
     def position(self, path: Path, pos: Position) -> types.Position:
-        lines = self._texts.lines(path)
-        if pos.line >= len(lines):
+        index = self._index(path)
+        if index is None:
             return types.Position(line=pos.line, character=pos.column)
-        prefix = lines[pos.line][: pos.column]
-        return types.Position(line=pos.line, character=self._codec.client_num_units(prefix))
+        return index.from_facts(pos.line, pos.column)
 
     def range(self, span: Span) -> types.Range:
         return types.Range(start=self.position(span.path, span.start), end=self.position(span.path, span.end))
+
+
+def read_problem_diagnostic(reason: str) -> types.Diagnostic:
+    """A file the engine did not analyse (too large, not UTF-8, ...): one Information at its start."""
+    start = types.Position(line=0, character=0)
+    return types.Diagnostic(
+        range=types.Range(start=start, end=start),
+        message=reason,
+        severity=types.DiagnosticSeverity.Information,
+        source=SOURCE,
+    )
 
 
 def to_diagnostic(finding: Finding, convert: RangeConverter, version: int | None) -> types.Diagnostic:

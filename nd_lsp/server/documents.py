@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
+from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import TextDocument, Workspace
 
-from nd_lsp.check.discovery import ROOT_MARKERS, language_of, plugin_root_for
+from nd_lsp.server.lines import LineIndex, split_lines
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,61 @@ def uri_of(path: Path) -> str:
 
 def is_plugin_file(path: Path) -> bool:
     """A file the engine reads: a source, manifest.json, or a build file (Cargo.toml, go.mod)."""
+    from nd_lsp.check.discovery import ROOT_MARKERS, language_of
+
     return language_of(path) is not None or path.name in ROOT_MARKERS
+
+
+class LspTextDocument(TextDocument):
+    """A pygls document whose lines end where an editor's do (\\r\\n, \\r, \\n), and whose edits clamp
+    positions past a line, past the text or inside a surrogate pair instead of misplacing the text."""
+
+    _line_cache: tuple[str, tuple[str, ...]] | None = None
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        source = self.source
+        if self._line_cache is None or self._line_cache[0] is not source:
+            self._line_cache = (source, tuple(split_lines(source)))
+        return self._line_cache[1]
+
+    def _apply_incremental_change(self, change: types.TextDocumentContentChangePartial) -> None:
+        source = self.source
+        index = LineIndex(source, self.position_codec)
+        start = index.offset(change.range.start)
+        end = index.offset(change.range.end)
+        if end < start:  # a reversed range from a sloppy client: still the text between the two
+            start, end = end, start
+        self._source = source[:start] + change.text + source[end:]
+
+
+class LspWorkspace(Workspace):
+    """pygls' workspace with documents that follow the LSP line model."""
+
+    @classmethod
+    def like(cls, workspace: Workspace, sync_kind: types.TextDocumentSyncKind) -> LspWorkspace:
+        return cls(
+            workspace.root_uri,
+            sync_kind,
+            list(workspace.folders.values()),
+            workspace.position_encoding,
+        )
+
+    def _create_text_document(
+        self,
+        doc_uri: str,
+        source: str | None = None,
+        version: int | None = None,
+        language_id: str | None = None,
+    ) -> TextDocument:
+        return LspTextDocument(
+            doc_uri,
+            source=source,
+            version=version,
+            language_id=language_id,
+            sync_kind=self._sync_kind,
+            position_codec=self.position_codec,
+        )
 
 
 @dataclass(frozen=True)
@@ -68,6 +123,8 @@ class OpenDocuments:
 
     def in_plugin(self, root: Path) -> list[Snapshot]:
         """Open documents the analysis of the plugin at `root` reads: sources, manifest and build files."""
+        from nd_lsp.check.discovery import plugin_root_for
+
         found = []
         for uri in self.all_uris():
             snap = self.snapshot(uri)

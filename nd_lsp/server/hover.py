@@ -204,10 +204,10 @@ def _python(ctx: RequestContext, cursor: Cursor) -> str | None:
 
 
 def _jedi_help(ctx: RequestContext, cursor: Cursor) -> str | None:
-    import jedi
+    from nd_lsp.server import jedi_script
 
     try:
-        names = jedi.Script(ctx.text, path=str(ctx.path)).help(cursor.line + 1, cursor.column)
+        names = jedi_script.script(ctx.text, ctx.path).help(cursor.line + 1, cursor.column)
     except Exception:  # jedi has bugs on half-written code
         log.debug("jedi help failed", exc_info=True)
         return None

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from nd_lsp.config import Settings
-from nd_lsp.config_files import settings_from_files
+if TYPE_CHECKING:  # imported on first use: the answer to `initialize` must not wait for the rule model
+    from nd_lsp.config import Settings
 
 DEFAULT_DEBOUNCE_MS = 150
 # Clients nest a server's settings under its name; accept the spellings editors use.
@@ -18,8 +19,17 @@ SECTION_NAMES = ("nd-lsp", "ndLsp", "nd_lsp")
 class ServerOptions:
     """What the editor said: the rule settings it overrides and how the server should behave."""
 
-    editor: Settings = field(default_factory=Settings)
+    navidrome_version: str | None = None
+    select: frozenset[str] | None = None
+    ignore: frozenset[str] = frozenset()
     debounce_ms: int = DEFAULT_DEBOUNCE_MS
+
+    @property
+    def editor(self) -> Settings:
+        """The editor's rule settings, which win over the configuration files."""
+        from nd_lsp.config import Settings
+
+        return Settings(navidrome_version=self.navidrome_version, select=self.select, ignore=self.ignore)
 
 
 def options_from_json(raw: object, previous: ServerOptions | None = None) -> ServerOptions:
@@ -32,16 +42,16 @@ def options_from_json(raw: object, previous: ServerOptions | None = None) -> Ser
     section = _our_section(raw)
     if section is None:
         return base
-    version = section.get("navidromeVersion", base.editor.navidrome_version)
-    editor = Settings(
-        navidrome_version=version if isinstance(version, str) and version.strip() else None,
-        select=_codes(section["select"]) if "select" in section else base.editor.select,
-        ignore=(_codes(section["ignore"]) or frozenset()) if "ignore" in section else base.editor.ignore,
-    )
+    version = section.get("navidromeVersion", base.navidrome_version)
     debounce = section.get("debounceMs", base.debounce_ms)
     if not isinstance(debounce, int) or isinstance(debounce, bool) or debounce < 0:
         debounce = base.debounce_ms
-    return ServerOptions(editor=editor, debounce_ms=debounce)
+    return ServerOptions(
+        navidrome_version=version if isinstance(version, str) and version.strip() else None,
+        select=_codes(section["select"]) if "select" in section else base.select,
+        ignore=(_codes(section["ignore"]) or frozenset()) if "ignore" in section else base.ignore,
+        debounce_ms=debounce,
+    )
 
 
 def has_settings(raw: object) -> bool:
@@ -51,6 +61,9 @@ def has_settings(raw: object) -> bool:
 
 def settings_for_root(root: Path, options: ServerOptions) -> Settings:
     """The settings of one plugin: its configuration files, with the editor's explicit values on top."""
+    from nd_lsp.config import Settings
+    from nd_lsp.config_files import settings_from_files
+
     try:
         from_files = settings_from_files(root)
     except Exception:  # a broken nd-lsp.toml is reported by the CLI; the editor keeps working

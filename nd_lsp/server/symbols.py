@@ -12,6 +12,7 @@ from nd_lsp.rules.plugin_api import PluginExport, plugin_exports
 from nd_lsp.server.cursor import RequestContext
 
 Kind = types.SymbolKind
+MAX_SYMBOLS = 1000
 
 
 def document_symbols(ctx: RequestContext, analyzer: Analyzer) -> list[types.DocumentSymbol]:
@@ -22,7 +23,24 @@ def document_symbols(ctx: RequestContext, analyzer: Analyzer) -> list[types.Docu
     symbols = [_impl_symbol(ctx, impl) for impl in facts.impls if _is_capability_impl(ctx, impl)]
     symbols += [_registration_symbol(ctx, reg) for reg in facts.registrations if reg.language == "go"]
     symbols += _export_symbols(ctx, [e for e in _exports(ctx, facts) if e.span.path == ctx.path])
-    return symbols
+    symbols.sort(key=lambda symbol: (symbol.range.start.line, symbol.range.start.character))
+    return _capped(symbols, MAX_SYMBOLS)
+
+
+def _capped(symbols: list[types.DocumentSymbol], limit: int) -> list[types.DocumentSymbol]:
+    """The first `limit` symbols (children included) in source order: a generated file with thousands of
+    exports must not become a reply of megabytes; a real plugin has a few dozen."""
+    kept: list[types.DocumentSymbol] = []
+    left = limit
+    for symbol in symbols:
+        if left <= 0:
+            break
+        left -= 1
+        if symbol.children and len(symbol.children) > left:
+            symbol.children = symbol.children[:left]
+        left -= len(symbol.children or [])
+        kept.append(symbol)
+    return kept
 
 
 def _is_capability_impl(ctx: RequestContext, impl: ImplBlock) -> bool:
@@ -43,9 +61,11 @@ def _exports(ctx: RequestContext, facts: FileFacts) -> list[PluginExport]:
 
 
 def _range(ctx: RequestContext, span: Span) -> types.Range:
-    start = ctx.client_range(span.start.line, span.start.column, span.start.column).start
-    end = ctx.client_range(span.end.line, span.end.column, span.end.column).end
-    return types.Range(start=start, end=end)
+    index = ctx.line_index
+    return types.Range(
+        start=index.from_facts(span.start.line, span.start.column),
+        end=index.from_facts(span.end.line, span.end.column),
+    )
 
 
 def _covering(ctx: RequestContext, spans: list[Span]) -> types.Range:

@@ -1,0 +1,36 @@
+"""`nd-lsp check` stays light: it never imports the language server's libraries, nor jedi for Rust or Go."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from test_robustness_support import EXAMPLES
+
+PROBE = r"""
+import sys
+from nd_lsp.cli import main
+try:
+    main(["check", "--format", "json", sys.argv[1]])
+except SystemExit:
+    pass
+heavy = {"pygls", "lsprotocol", "jedi", "cattrs"}
+sys.stderr.write("LOADED=" + ",".join(sorted({name.split(".")[0] for name in sys.modules} & heavy)) + "\n")
+"""
+
+
+# jedi may serve Python plugins; Rust and Go plugins never pay for it.
+ALLOWED = {"artist-info-rs": set(), "now-playing-go": set(), "album-art-py": {"jedi"}}
+
+
+@pytest.mark.parametrize("example", sorted(ALLOWED))
+def test_check_imports_no_server_library(example: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(EXAMPLES / example)], capture_output=True, text=True, timeout=60
+    )
+    reports = [line for line in done.stderr.splitlines() if line.startswith("LOADED=")]
+    assert reports, done.stderr[-2000:]
+    loaded = {name for name in reports[-1].removeprefix("LOADED=").split(",") if name}
+    unexpected = loaded - ALLOWED[example]
+    assert not unexpected, f"`nd-lsp check` on {example} imported {sorted(unexpected)}"
