@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,15 +31,32 @@ from nd_lsp.frontends.facts import (
 )
 from nd_lsp.frontends.go_declarations import (
     VarDecl,
+    declared_vars,
+    function_result,
     read_constants,
     read_directives,
-    read_function_results,
     read_impls,
     read_imports,
     read_package_vars,
     read_types,
 )
-from nd_lsp.frontends.go_syntax import child, children, descendants, named_children, parse_go, unwrap_parens
+from nd_lsp.frontends.go_syntax import (
+    Captures,
+    child,
+    children,
+    in_source_order,
+    named_children,
+    parse_go_file,
+    unwrap_parens,
+)
+from nd_lsp.frontends.go_units import (
+    FunctionSummary,
+    LocalCallSite,
+    TargetLookup,
+    UnitCaches,
+    UnitFacts,
+    UnitReads,
+)
 from nd_lsp.frontends.go_values import ConstantEvaluator, argument_of
 from nd_lsp.specs.model import PdkLayout
 
@@ -67,12 +86,23 @@ _GO_BUILTINS = frozenset(
         "recover",
     }
 )
+_WRITES = ("assignment_statement", "inc_statement", "dec_statement")
+_VISITED = ("call_expression", *_WRITES)
+_TARGET_STATEMENTS = ("short_var_declaration", "var_spec", "assignment_statement")
+_PDK_NODES = ("qualified_type", "selector_expression")
+# The expressions `_target_type` may name a type for (a parenthesized one may hold any of them).
+_TYPED_VALUES = frozenset(
+    {"unary_expression", "composite_literal", "call_expression", "identifier", "parenthesized_expression"}
+)
+_SCOPE_BLOCKS = frozenset({"block", "statement_list"})
+_UNITS = UnitCaches()
+_NEXT_CHARACTER = re.compile(rb"\s*\S?")
 
 
 def read_go(path: Path, text_: str, layout: PdkLayout) -> FileFacts:
     """Facts of one Go file; half-written code gives whatever facts its syntax tree still holds."""
     source = ByteSourceMap(path, text_.encode("utf-8", errors="surrogatepass"))
-    tree = parse_go(source.source)
+    tree = parse_go_file(path, source.source)
     facts = FileFacts(path=path, language="go", has_syntax_errors=tree.root_node.has_error)
     _GoFileReader(source, layout, facts).read(tree.root_node)
     return facts
@@ -103,26 +133,22 @@ class _Scope:
     evaluator: ConstantEvaluator | None = None
 
 
-@dataclass(frozen=True)
-class _LocalCall:
-    """A call of a function declared in this file, remembered to resolve wrappers of host calls."""
-
-    callee: str
-    node: Node
-    scope: _Scope
-
-
 class _GoFileReader:
+    """Reads the file's top-level declarations, then each declaration's body (or takes its facts from
+    the last read of the file when its text is unchanged), then joins them."""
+
     def __init__(self, source: ByteSourceMap, layout: PdkLayout, facts: FileFacts) -> None:
         self.source = source
         self.layout = layout
         self.facts = facts
         self.imports: dict[str, PackageImport] = {}
         self.package_vars: list[VarDecl] = []
+        self.global_names: frozenset[str] = frozenset()
         self.package_targets: dict[str, _Target] = {}
-        self.functions: dict[str, Node] = {}
-        self.local_calls: list[_LocalCall] = []
-        self.signature_slots: list[tuple[int, int, str, str]] = []  # byte range, method, slot
+        self.functions: dict[str, tuple[str, ...]] = {}  # package function -> its parameter names
+        self.local_calls: list[LocalCallSite] = []
+        self.unit = UnitFacts(0)  # the declaration being read
+        self._target_lookups: dict[str, TargetLookup] = {}
 
     # -- top level -------------------------------------------------------------------------------
 
@@ -136,20 +162,20 @@ class _GoFileReader:
         facts.constants = read_constants(root, {})
         facts.types = read_types(root, self.source)
         facts.impls = read_impls(root, self.source, facts.types)
-        facts.function_results = read_function_results(root)
         facts.exports, facts.host_imports = read_directives(root, self.source)
+        declarations = [(node, self._unit_key(node)) for node in root.named_children if node.type != "comment"]
+        reads = _UNITS.start(self.source.path)
+        self._read_function_summaries(declarations, reads)
         self.package_vars = read_package_vars(root)
+        self.global_names = frozenset(v.name for v in self.package_vars if v.name != "_")
         self.package_targets = {
             v.name: target for v in self.package_vars if (target := self._target_type(v.value)) is not None
         }
-        self._remember_signatures(root)
-        self._read_package_vars()
-        for declaration in root.named_children:
-            if declaration.type in {"function_declaration", "method_declaration"}:
-                self._read_function(declaration)
-            elif declaration.type == "ERROR":
-                self._read_broken_body(declaration)
-        self._read_pdk_uses(root)
+        self._target_lookups = {name: self._target_lookup(name) for name in self.package_targets}
+        reads.use_context(self._context())
+        units = [(node.type, self._read_unit(node, key, reads)) for node, key in declarations]
+        _UNITS.finish(self.source.path, reads)
+        self._join(units)
         self._resolve_wrappers()
         self._keep_calls_for_other_files()
 
@@ -159,41 +185,107 @@ class _GoFileReader:
             return ""
         return f"{module[: -len(_PDK_SUBFOLDER)]}/{_LEGACY_API_FOLDER}"
 
-    def _remember_signatures(self, root: Node) -> None:
-        for method in root.named_children:
-            if method.type != "method_declaration":
-                continue
-            name = text(child(method, "name"))
-            for field_name, slot in (("parameters", "input"), ("result", "output")):
-                node = child(method, field_name)
-                if node is not None:
-                    self.signature_slots.append((node.start_byte, node.end_byte, name, slot))
+    def _unit_key(self, node: Node) -> bytes:
+        """A declaration's kind and text, from the start of its line to the first character after it
+        (the parser looks ahead: `x.F(&T{})` reads as a conversion at the end of a file, as a call
+        before a newline); b"" (never reused) when it or a neighbour holds a syntax error, because
+        tree-sitter's error recovery may read the same text differently with other text around it."""
+        if _near_syntax_error(node):
+            return b""
+        line_start = node.start_byte - node.start_point.column
+        lookahead = _NEXT_CHARACTER.match(self.source.source, node.end_byte)
+        end = lookahead.end() if lookahead is not None else node.end_byte
+        return b"%s\0%s" % (node.type.encode(), self.source.source[line_start:end])
 
-    def _read_package_vars(self) -> None:
+    def _read_function_summaries(self, declarations: list[tuple[Node, bytes]], reads: UnitReads) -> None:
+        summaries = [
+            reads.summary(key, functools.partial(_summarize, node))
+            for node, key in declarations
+            if node.type == "function_declaration"
+        ]
+        self.facts.function_results = dict(s.result for s in summaries if s.result is not None)
+        self.functions = {s.name: s.params for s in summaries if s.name}
+        self.facts.function_params = dict(self.functions)
+
+    def _context(self) -> tuple[object, ...]:
+        """What every declaration's facts may depend on; when it changes, no cached declaration is used."""
+        constants = tuple((name, type(value).__name__, value) for name, value in self.facts.constants.items())
+        return (
+            self.layout,
+            tuple((name, i.path) for name, i in self.imports.items()),
+            constants,
+            self.global_names,
+            frozenset(self.functions) & _GO_BUILTINS,
+        )
+
+    def _read_unit(self, node: Node, key: bytes, reads: UnitReads) -> UnitFacts:
+        start_line = node.start_point.row
+        reused = reads.reuse(key, start_line, self.facts.function_results, self._target_lookups)
+        if reused is not None:
+            return reused
+        self.unit = UnitFacts(start_line)
+        captures = Captures.under(node)
+        if node.type == "var_declaration":
+            self._read_package_vars(node, captures)
+        elif node.type in {"function_declaration", "method_declaration"}:
+            self._read_function(node, captures)
+        elif node.type == "ERROR":
+            self._read_broken_body(node, _owner_name(node), captures)
+        self._read_pdk_uses(node, captures)
+        reads.keep(key, self.unit)
+        return self.unit
+
+    def _join(self, units: list[tuple[str, UnitFacts]]) -> None:
+        """Package variables are read first (they are initialised before any function runs), then the
+        functions in source order; PDK uses in source order."""
+        facts = self.facts
+        in_order = [u for kind, u in units if kind == "var_declaration"]
+        in_order += [u for kind, u in units if kind != "var_declaration"]
+        for unit in in_order:
+            facts.interface_assertions.extend(unit.interface_assertions)
+            facts.calls.extend(unit.calls)
+            facts.host_calls.extend(unit.host_calls)
+            facts.registrations.extend(unit.registrations)
+            facts.global_writes.extend(unit.global_writes)
+            self.local_calls.extend(unit.local_calls)
+        for _, unit in units:
+            facts.pdk_uses.extend(unit.pdk_uses)
+
+    def _target_lookup(self, name: str) -> TargetLookup:
+        target = self.package_targets.get(name)
+        if target is None:
+            return None
+        return target.name, target.pointer, target.constructor, self.source.node_span(target.token)
+
+    # -- package variables -------------------------------------------------------------------------
+
+    def _read_package_vars(self, declaration: Node, captures: Captures) -> None:
         scope = _Scope(function="", in_init=True, evaluator=ConstantEvaluator(self.facts.constants))
-        for var in self.package_vars:
+        for var in declared_vars(declaration):
             if var.name == "_" and var.type_node is not None:
                 self._read_assertion(var)
             if var.value is not None:
-                self._walk_package_value(var.name, var.value, scope)
+                self._walk_package_value(var.name, captures.within(var.value), scope)
 
-    def _walk_package_value(self, name: str, value: Node, scope: _Scope) -> None:
+    def _walk_package_value(self, name: str, value: Captures, scope: _Scope) -> None:
         """A package variable's value runs at instantiation, but a function literal it holds runs only
         when called: its body is read as a function of its own, named after the variable."""
-        literals = [n for n in [value, *descendants(value)] if n.type == "func_literal"]
-        outermost = [n for n in literals if not any(o is not n and _encloses(o, n) for o in literals)]
-        for current in [value, *descendants(value)]:
+        literals = value.of("func_literal")
+        outermost = [n for n in literals if not any(o != n and _encloses(o, n) for o in literals)]
+        for current in value.of(*_VISITED):
             if not any(_encloses(literal, current) for literal in outermost):
                 self._visit(current, scope)
         for literal in outermost:
+            in_literal = value.within(literal)
+            body = child(literal, "body")
             body_scope = _Scope(
                 function=name,
                 in_init=False,
-                local_names=frozenset(_local_names(literal)),
-                local_targets=self._local_targets(literal),
+                local_names=frozenset(_local_names(literal, in_literal.within(body) if body is not None else None)),
+                local_targets=self._local_targets(in_literal),
                 evaluator=scope.evaluator,
             )
-            self._walk(literal, body_scope)
+            self._walk(in_literal, body_scope)
 
     def _read_assertion(self, var: VarDecl) -> None:
         """`var _ metadata.ArtistBiographyProvider = (*plugin)(nil)` states that plugin implements it."""
@@ -206,7 +298,7 @@ class _GoFileReader:
         if package is None or target is None or not target.name or name is None:
             return
         type_name, type_token = target.name, target.token
-        self.facts.interface_assertions.append(
+        self.unit.interface_assertions.append(
             InterfaceAssertion(
                 language="go",
                 package=package.path,
@@ -221,49 +313,42 @@ class _GoFileReader:
 
     # -- function bodies ---------------------------------------------------------------------------
 
-    def _read_function(self, declaration: Node) -> None:
+    def _read_function(self, declaration: Node, captures: Captures) -> None:
         name = text(child(declaration, "name"))
         body = child(declaration, "body")
-        if declaration.type == "function_declaration" and name:
-            self.functions[name] = declaration
         if body is None:
             return
-        local_constants = {**self.facts.constants, **_local_constants(body, self.facts.constants)}
+        in_body = captures.within(body)
+        local_constants = {**self.facts.constants, **_local_constants(in_body, self.facts.constants)}
         scope = _Scope(
             function=name,
             in_init=declaration.type == "function_declaration" and name == "init",
-            local_names=frozenset(_local_names(declaration)),
-            local_targets=self._local_targets(body),
+            local_names=frozenset(_local_names(declaration, in_body)),
+            local_targets=self._local_targets(in_body),
             evaluator=ConstantEvaluator(local_constants),
         )
-        self._walk(body, scope)
+        self._walk(in_body, scope)
 
-    def _read_broken_body(self, error: Node) -> None:
+    def _read_broken_body(self, error: Node, owner: str, captures: Captures) -> None:
         """A body the parser could not attach (unbalanced braces while typing) still holds calls; they
-        belong to the function declared right before it."""
-        previous = error.prev_named_sibling
-        while previous is not None and previous.type == "comment":
-            previous = previous.prev_named_sibling
-        owner = previous if previous is not None and previous.type.endswith("declaration") else None
-        name = text(child(owner, "name")) if owner is not None and child(owner, "body") is None else ""
+        belong to the function declared right before it (`owner`, when that one has no body)."""
         scope = _Scope(
-            function=name,
-            in_init=name == "init",
-            local_names=frozenset(_local_names(error)),
-            local_targets=self._local_targets(error),
+            function=owner,
+            in_init=owner == "init",
+            local_names=frozenset(_local_names(error, captures)),
+            local_targets=self._local_targets(captures),
             evaluator=ConstantEvaluator(self.facts.constants),
         )
-        self._walk(error, scope)
+        self._walk(captures, scope)
 
-    def _walk(self, node: Node, scope: _Scope) -> None:
-        for current in [node, *descendants(node)]:
+    def _walk(self, captures: Captures, scope: _Scope) -> None:
+        for current in captures.of(*_VISITED):
             self._visit(current, scope)
 
     def _visit(self, current: Node, scope: _Scope) -> None:
-        kind = current.type
-        if kind == "call_expression":
+        if current.type == "call_expression":
             self._read_call(current, scope)
-        elif kind in {"assignment_statement", "inc_statement", "dec_statement"}:
+        else:
             self._read_write(current, scope)
 
     def _read_call(self, call: Node, scope: _Scope) -> None:
@@ -271,7 +356,7 @@ class _GoFileReader:
         if function is None:
             return
         if function.type == "identifier" and text(function) not in scope.local_names:
-            self.local_calls.append(_LocalCall(text(function), call, scope))
+            self._read_local_call(call, text(function), scope)
             return
         if function.type != "selector_expression":
             return
@@ -282,7 +367,7 @@ class _GoFileReader:
         package = self.imports.get(text(operand))
         if package is None or text(operand) in scope.local_names:
             return
-        self.facts.calls.append(
+        self.unit.calls.append(
             Call(
                 "go",
                 f"{package.path}.{text(field_node)}",
@@ -297,12 +382,30 @@ class _GoFileReader:
         elif self._is_capability_package(package.path):
             self._read_registration(call, field_node, package, scope)
 
+    def _read_local_call(self, call: Node, callee: str, scope: _Scope) -> None:
+        """Kept with its arguments, which a wrapper in this or another file may pass to the host; a
+        builtin never is such a wrapper unless the file declares a function of its name."""
+        has_arguments = _has_arguments(call)
+        keeps_arguments = has_arguments and (callee not in _GO_BUILTINS or callee in self.functions)
+        function = child(call, "function")
+        self.unit.local_calls.append(
+            LocalCallSite(
+                callee=callee,
+                span=self.source.node_span(call),
+                name_span=self.source.node_span(function) if function is not None else self.source.node_span(call),
+                args=self._arguments(call, scope) if keeps_arguments else (),
+                has_arguments=has_arguments,
+                enclosing_function=scope.function,
+                in_init=scope.in_init,
+            )
+        )
+
     def _arguments(self, call: Node, scope: _Scope) -> tuple[Argument, ...]:
         evaluator = scope.evaluator or ConstantEvaluator(self.facts.constants)
         return tuple(argument_of(a, evaluator, self.source) for a in named_children(child(call, "arguments")))
 
     def _read_host_call(self, call: Node, name: Node, scope: _Scope) -> None:
-        self.facts.host_calls.append(
+        self.unit.host_calls.append(
             HostCall(
                 language="go",
                 kind="go_wrapper",
@@ -332,10 +435,11 @@ class _GoFileReader:
         target = self._target_type(argument, scope)
         if target is not None and target.constructor:
             result = self.facts.function_results.get(target.constructor, "")
+            self.unit.constructors[target.constructor] = result
             target = _Target(
                 result.lstrip("*"), target.token, result.startswith("*"), "" if result else target.constructor
             )
-        self.facts.registrations.append(
+        self.unit.registrations.append(
             Registration(
                 language="go",
                 name=text(name),
@@ -368,8 +472,15 @@ class _GoFileReader:
             if scope is not None and name in scope.local_targets:
                 return scope.local_targets[name]
             if scope is None or name not in scope.local_names:
-                return self.package_targets.get(name)
+                return self._package_target(name)
         return None
+
+    def _package_target(self, name: str) -> _Target | None:
+        """A package variable's type, noted as something the declaration being read depends on (other
+        names cannot become package variables while the file context, which holds their names, holds)."""
+        if name in self.global_names or name == "_":
+            self.unit.targets[name] = self._target_lookups.get(name)
+        return self.package_targets.get(name)
 
     def _constructor_call(self, call: Node, scope: _Scope | None) -> _Target | None:
         """`newPlugin()`: a call of a package function, whose result type is read from its declaration."""
@@ -382,13 +493,13 @@ class _GoFileReader:
             return None
         return _Target("", call, False, text(function))
 
-    def _local_targets(self, body: Node) -> dict[str, _Target]:
+    def _local_targets(self, captures: Captures) -> dict[str, _Target]:
         targets: dict[str, _Target] = {}
-        for node in descendants(body):
-            if node.type not in {"short_var_declaration", "var_spec", "assignment_statement"}:
-                continue
-            left = children(node, "name") or named_children(child(node, "left"))
+        for node in captures.of(*_TARGET_STATEMENTS):
             right = named_children(child(node, "right") or child(node, "value"))
+            if not any(value.type in _TYPED_VALUES for value in right):
+                continue  # `total += i`: most statements set nothing _target_type can name
+            left = children(node, "name") or named_children(child(node, "left"))
             for name, value in zip(left, right, strict=False):
                 target = self._target_type(value)
                 if target is not None and name.type == "identifier":
@@ -400,23 +511,25 @@ class _GoFileReader:
             targets = named_children(child(statement, "left"))
         else:
             targets = named_children(statement)[:1]
-        globals_ = {v.name for v in self.package_vars if v.name != "_"}
         for target in targets:
             root = _root_identifier(target)
-            if root is None or text(root) not in globals_ or text(root) in scope.local_names:
+            if root is None or text(root) not in self.global_names or text(root) in scope.local_names:
                 continue
-            self.facts.global_writes.append(GlobalWrite("go", text(root), self.source.node_span(root), scope.function))
+            self.unit.global_writes.append(GlobalWrite("go", text(root), self.source.node_span(root), scope.function))
 
     # -- PDK items -------------------------------------------------------------------------------
 
-    def _read_pdk_uses(self, root: Node) -> None:
-        for node in descendants(root):
+    def _read_pdk_uses(self, declaration: Node, captures: Captures) -> None:
+        slots = _signature_slots(declaration)
+        for node in captures.of(*_PDK_NODES):
             if node.type == "qualified_type":
-                self._read_pdk_use(node, child(node, "package"), child(node, "name"), "type")
-            elif node.type == "selector_expression":
-                self._read_pdk_use(node, child(node, "operand"), child(node, "field"), "expr")
+                self._read_pdk_use(node, child(node, "package"), child(node, "name"), "type", slots)
+            else:
+                self._read_pdk_use(node, child(node, "operand"), child(node, "field"), "expr", slots)
 
-    def _read_pdk_use(self, node: Node, package_node: Node | None, name: Node | None, role: str) -> None:
+    def _read_pdk_use(
+        self, node: Node, package_node: Node | None, name: Node | None, role: str, slots: list[_Slot]
+    ) -> None:
         if package_node is None or name is None or package_node.type not in {"identifier", "package_identifier"}:
             return
         package = self.imports.get(text(package_node))
@@ -425,8 +538,8 @@ class _GoFileReader:
             return
         if role == "expr" and package.path == self.layout.go_host_package and _is_called(node):
             return  # a host function call: a HostCall, checked by the host-call rules
-        in_method, slot = self._slot_of(node)
-        self.facts.pdk_uses.append(
+        in_method, slot = _slot_of(node, slots)
+        self.unit.pdk_uses.append(
             PdkItemUse(
                 language="go",
                 path=(package.path.rsplit("/", 1)[-1], text(name)),
@@ -437,12 +550,6 @@ class _GoFileReader:
             )
         )
 
-    def _slot_of(self, node: Node) -> tuple[str, str]:
-        for start, end, method, slot in self.signature_slots:
-            if start <= node.start_byte and node.end_byte <= end:
-                return method, slot
-        return "", ""
-
     # -- wrappers --------------------------------------------------------------------------------
 
     def _resolve_wrappers(self) -> None:
@@ -450,8 +557,7 @@ class _GoFileReader:
         with a constant argument is a host call with that constant (one level deep)."""
         wrapped = [c for c in self.facts.host_calls if c.enclosing_function in self.functions]
         for host_call in wrapped:
-            declaration = self.functions[host_call.enclosing_function]
-            parameters = _parameter_names(declaration)
+            parameters = self.functions[host_call.enclosing_function]
             passed = {i: parameters.index(a.text) for i, a in enumerate(host_call.args) if a.text in parameters}
             if not passed:
                 continue
@@ -462,27 +568,23 @@ class _GoFileReader:
     def _keep_calls_for_other_files(self) -> None:
         """Calls with arguments of functions this file does not declare: another file of the package may
         declare them as wrappers of host functions (resolved by link_go_package)."""
-        self.facts.function_params = {name: tuple(_parameter_names(d)) for name, d in self.functions.items()}
         for local in self.local_calls:
-            if local.callee in self.functions or local.callee in _GO_BUILTINS or not _has_arguments(local.node):
+            if local.callee in self.functions or local.callee in _GO_BUILTINS or not local.has_arguments:
                 continue
-            function = child(local.node, "function")
             self.facts.local_calls.append(
                 LocalCall(
                     language="go",
                     callee=local.callee,
-                    span=self.source.node_span(local.node),
-                    name_span=self.source.node_span(function)
-                    if function is not None
-                    else self.source.node_span(local.node),
-                    args=self._arguments(local.node, local.scope),
-                    enclosing_function=local.scope.function,
-                    in_init=local.scope.in_init,
+                    span=local.span,
+                    name_span=local.name_span,
+                    args=local.args,
+                    enclosing_function=local.enclosing_function,
+                    in_init=local.in_init,
                 )
             )
 
-    def _add_wrapped_call(self, host_call: HostCall, passed: dict[int, int], local: _LocalCall) -> None:
-        caller_args = self._arguments(local.node, local.scope)
+    def _add_wrapped_call(self, host_call: HostCall, passed: dict[int, int], local: LocalCallSite) -> None:
+        caller_args = local.args
         args: list[Argument] = []
         for index, argument in enumerate(host_call.args):
             parameter = passed.get(index)
@@ -491,17 +593,59 @@ class _GoFileReader:
             else:
                 # Values written inside the wrapper are reported at the wrapper's own call.
                 args.append(dataclasses.replace(argument, value=None, resolved=False, entries=(), prefix=""))
-        function = child(local.node, "function")
         self.facts.host_calls.append(
             dataclasses.replace(
                 host_call,
-                span=self.source.node_span(local.node),
-                name_span=self.source.node_span(function) if function is not None else host_call.name_span,
+                span=local.span,
+                name_span=local.name_span,
                 args=tuple(args),
-                enclosing_function=local.scope.function,
-                in_init=local.scope.in_init,
+                enclosing_function=local.enclosing_function,
+                in_init=local.in_init,
             )
         )
+
+
+# A method's parameter list or result: (start byte, end byte, method name, "input" | "output").
+_Slot = tuple[int, int, str, str]
+
+
+def _signature_slots(declaration: Node) -> list[_Slot]:
+    if declaration.type != "method_declaration":
+        return []
+    name = text(child(declaration, "name"))
+    slots = []
+    for field_name, slot in (("parameters", "input"), ("result", "output")):
+        node = child(declaration, field_name)
+        if node is not None:
+            slots.append((node.start_byte, node.end_byte, name, slot))
+    return slots
+
+
+def _slot_of(node: Node, slots: list[_Slot]) -> tuple[str, str]:
+    for start, end, method, slot in slots:
+        if start <= node.start_byte and node.end_byte <= end:
+            return method, slot
+    return "", ""
+
+
+def _summarize(declaration: Node) -> FunctionSummary:
+    return FunctionSummary(
+        text(child(declaration, "name")), tuple(_parameter_names(declaration)), function_result(declaration)
+    )
+
+
+def _near_syntax_error(node: Node) -> bool:
+    neighbours = (node.prev_sibling, node.prev_named_sibling, node.next_sibling, node.next_named_sibling)
+    return node.has_error or any(n is not None and (n.has_error or n.is_missing) for n in neighbours)
+
+
+def _owner_name(error: Node) -> str:
+    """The function a broken body belongs to: the declaration right before it, when that has no body."""
+    previous = error.prev_named_sibling
+    while previous is not None and previous.type == "comment":
+        previous = previous.prev_named_sibling
+    owner = previous if previous is not None and previous.type.endswith("declaration") else None
+    return text(child(owner, "name")) if owner is not None and child(owner, "body") is None else ""
 
 
 def _has_arguments(call: Node) -> bool:
@@ -564,7 +708,7 @@ def _parameter_names(declaration: Node) -> list[str]:
     return names
 
 
-def _local_names(declaration: Node) -> set[str]:
+def _local_names(declaration: Node, body: Captures | None) -> set[str]:
     """Every name the function declares (parameters, receivers, :=, var, range, func literal params).
 
     Scopes are flattened: a local anywhere in the function hides a package name everywhere in it,
@@ -574,22 +718,25 @@ def _local_names(declaration: Node) -> set[str]:
     for field_name in ("receiver", "parameters", "result"):
         for parameter in named_children(child(declaration, field_name)):
             names.update(text(n) for n in children(parameter, "name"))
-    body = child(declaration, "body") or (declaration if declaration.type == "ERROR" else None)
     if body is None:
         return names
-    for node in descendants(body):
-        if node.type in {"short_var_declaration", "range_clause"}:
-            names.update(text(n) for n in named_children(child(node, "left")) if n.type == "identifier")
-        elif node.type in {"var_spec", "const_spec", "parameter_declaration"}:
-            names.update(text(n) for n in children(node, "name"))
+    for node in body.of("short_var_declaration", "range_clause"):
+        names.update(text(n) for n in named_children(child(node, "left")) if n.type == "identifier")
+    for node in body.of("var_spec", "const_spec", "parameter_declaration"):
+        names.update(text(n) for n in children(node, "name"))
     return names
 
 
-def _local_constants(body: Node, package: dict[str, LiteralValue]) -> dict[str, LiteralValue]:
+def _local_constants(body: Captures, package: dict[str, LiteralValue]) -> dict[str, LiteralValue]:
+    """Constants of the blocks of a body, outer blocks first (as a walk of the body meets them)."""
+    scopes: dict[tuple[int, int], Node] = {}
+    for declaration in body.of("const_declaration"):
+        scope = declaration.parent
+        if scope is not None and scope.type in _SCOPE_BLOCKS and body.holds(scope):
+            scopes.setdefault((scope.start_byte, scope.end_byte), scope)
     found: dict[str, LiteralValue] = {}
-    for node in [body, *descendants(body)]:
-        if node.type in {"block", "statement_list"}:
-            found.update(read_constants(node, {**package, **found}))
+    for scope in in_source_order(list(scopes.values())):
+        found.update(read_constants(scope, {**package, **found}))
     return found
 
 

@@ -89,15 +89,19 @@ class VarDecl:
 
 
 def read_package_vars(root: Node) -> list[VarDecl]:
+    return [var for declaration in root.named_children for var in declared_vars(declaration)]
+
+
+def declared_vars(declaration: Node) -> list[VarDecl]:
+    """The variables of one `var` declaration (none for any other node)."""
+    if declaration.type != "var_declaration":
+        return []
     found = []
-    for declaration in root.named_children:
-        if declaration.type != "var_declaration":
-            continue
-        for spec in specs_of(declaration, "var_spec"):
-            values = named_children(child(spec, "value"))
-            for index, name in enumerate(children(spec, "name")):
-                value = values[index] if index < len(values) else None
-                found.append(VarDecl(text(name), name, child(spec, "type"), value, spec))
+    for spec in specs_of(declaration, "var_spec"):
+        values = named_children(child(spec, "value"))
+        for index, name in enumerate(children(spec, "name")):
+            value = values[index] if index < len(values) else None
+            found.append(VarDecl(text(name), name, child(spec, "type"), value, spec))
     return found
 
 
@@ -134,21 +138,26 @@ def _embedded_types(spec: Node) -> tuple[str, ...]:
 
 def read_function_results(root: Node) -> dict[str, str]:
     """Package functions whose first result is a named type: `func newPlugin() *plugin` -> {"newPlugin": "*plugin"}."""
-    found: dict[str, str] = {}
-    for declaration in root.named_children:
-        if declaration.type != "function_declaration" or child(declaration, "type_parameters") is not None:
-            continue
-        result = child(declaration, "result")
-        if result is not None and result.type == "parameter_list":
-            first = named_children(result)[0] if result.named_children else None
-            result = child(first, "type") if first is not None else None
-        pointer = result is not None and result.type == "pointer_type"
-        if pointer and result is not None:
-            result = named_children(result)[0] if result.named_children else None
-        name = child(declaration, "name")
-        if name is not None and result is not None and result.type == "type_identifier":
-            found[text(name)] = ("*" if pointer else "") + text(result)
-    return found
+    return dict(result for declaration in root.named_children if (result := function_result(declaration)) is not None)
+
+
+def function_result(declaration: Node) -> tuple[str, str] | None:
+    """(name, "*plugin") of `func newPlugin() *plugin`; None for anything else (generic functions too)."""
+    if declaration.type != "function_declaration" or child(declaration, "type_parameters") is not None:
+        return None
+    result = child(declaration, "result")
+    if result is None:
+        return None
+    if result.type == "parameter_list":
+        first = named_children(result)[0] if result.named_children else None
+        result = child(first, "type") if first is not None else None
+    pointer = result is not None and result.type == "pointer_type"
+    if pointer and result is not None:
+        result = named_children(result)[0] if result.named_children else None
+    name = child(declaration, "name")
+    if name is not None and result is not None and result.type == "type_identifier":
+        return text(name), ("*" if pointer else "") + text(result)
+    return None
 
 
 def receiver_type(method: Node) -> tuple[str, Node | None, bool]:
@@ -272,12 +281,13 @@ def read_directives(root: Node, source: ByteSourceMap) -> tuple[list[ExportDef],
     for function in root.named_children:
         if function.type != "function_declaration":
             continue
+        directives = _directives(function, source)
         name = child(function, "name")
-        if name is None:
+        if not directives or name is None:
             continue
         header_end = child(function, "result") or child(function, "parameters") or name
         header = source.between(function, header_end)
-        for directive in _directives(function, source):
+        for directive in directives:
             if directive.kind == "wasmexport" and directive.words:
                 export_name, export_span = directive.words[0]
                 exports.append(ExportDef("go", export_name, header, export_span, "wasmexport"))

@@ -59,9 +59,7 @@ def read_gomod(path: Path, text: str) -> BuildFacts:
             replaced = _replacement(args)
             if replaced is not None:
                 replacements[replaced[0]] = replaced[1]
-    dependencies = tuple(
-        replace(d, path=replacements[d.name]) if d.name in replacements else d for d in requires
-    )
+    dependencies = tuple(replace(d, path=replacements[d.name]) if d.name in replacements else d for d in requires)
     return BuildFacts(path=path, kind="gomod", dependencies=dependencies, module=module)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +23,6 @@ from nd_lsp.frontends.python_syntax import (
     previous_leaf,
     value_of,
     walk,
-    walk_scope,
 )
 
 # parso's import helpers carry no annotations.
@@ -88,17 +87,9 @@ class ModuleIndex:
     name_imports: dict[str, tuple[str, str]]  # local name -> (module path, name) for `from m import n as x`
     # (module path, local name, leaf) for PackageImport facts: `from m import a as b` -> ("m", "b", a)
     import_nodes: list[tuple[str, str, Leaf]]
-
-    @functools.cached_property
-    def calls(self) -> list[ScopedCall]:
-        """Every call with a plain dotted callee, in every scope, found in one walk of the module."""
-        found: list[ScopedCall] = []
-        for scope in [self.module_scope, *self.functions]:
-            body = scope.node if scope.is_module else scope.node.children[-1]
-            for node in walk_scope(body):
-                in_decorator = node.parent is not None and node.parent.type == "decorator"
-                found.extend(ScopedCall(scope, call, in_decorator) for call in call_shapes(node))
-        return found
+    # Every call with a plain dotted callee: the module's own, then each function's (in source order).
+    calls: list[ScopedCall] = field(default_factory=list)
+    has_errors: bool = False  # parso recovered from a syntax error somewhere in the module
 
     @functools.cached_property
     def calls_by_name(self) -> dict[str, list[ScopedCall]]:
@@ -140,23 +131,122 @@ class ModuleIndex:
         return values == [member] and not self.module_scope.binds(member)
 
 
+# Nodes whose insides belong to no walk of the enclosing scope (a def's body is a scope of its own).
+_OWN_SCOPE = frozenset({"funcdef", "classdef", "lambdef"})
+# Statements that bind names in the scope they sit in (see `_bind_node`).
+_BINDING_TYPES = frozenset(
+    {
+        "expr_stmt",
+        "global_stmt",
+        "for_stmt",
+        "comp_for",
+        "sync_comp_for",
+        "with_item",
+        "except_clause",
+        "namedexpr_test",
+        "import_name",
+        "import_from",
+    }
+)
+
+
+class _Enter:
+    """A mark on the walk's stack: the nodes popped after it belong to `scope` (None: to no scope)."""
+
+    __slots__ = ("scope",)  # no dataclass: it needs none of the generated methods, which cost import time
+
+    def __init__(self, scope: Scope | None) -> None:
+        self.scope = scope
+
+
 def index_module(module: Module) -> ModuleIndex:
-    module_scope = Scope("", module)
-    functions: list[Scope] = []
-    _fill_scope(module_scope)
-    for funcdef in (n for n in walk(module) if n.type == "funcdef"):
-        assert isinstance(funcdef, BaseNode)
-        scope = Scope(
-            name=getattr(funcdef.children[1], "value", ""),
-            node=funcdef,
-            params=function_params(funcdef),
-            decorators=_decorators(funcdef),
-            module_level=_is_module_level(funcdef),
-        )
-        _fill_scope(scope)
-        functions.append(scope)
-    aliases, names, nodes = _imports(module)
-    return ModuleIndex(module, module_scope, functions, aliases, names, nodes)
+    """Scopes, bindings, imports, calls and syntax errors of a module, found in one walk of its tree
+    (a keystroke re-reads the whole module, so each extra walk of a 3,000-line file costs milliseconds).
+
+    A scope sees its own statements: the module's top level and the decorators of its defs, or a def's
+    body. Class bodies, lambdas and a def's header belong to no scope's walk.
+    """
+    walk = _ModuleWalk(module)
+    walk.run()
+    aliases, names, nodes = _imports(walk.imports)
+    every_call = [call for owner in [walk.module_scope, *walk.functions] for call in walk.calls[id(owner)]]
+    return ModuleIndex(module, walk.module_scope, walk.functions, aliases, names, nodes, every_call, walk.has_errors)
+
+
+class _ModuleWalk:
+    """The state of `index_module`'s walk: what it found so far."""
+
+    def __init__(self, module: Module) -> None:
+        self.module = module
+        self.module_scope = Scope("", module)
+        self.functions: list[Scope] = []  # in source order, nested ones included
+        self.calls: dict[int, list[ScopedCall]] = {id(self.module_scope): []}  # by id of their scope
+        self.imports: list[Import] = []  # anywhere in the module, in source order
+        self.has_errors = False
+
+    def run(self) -> None:
+        scope: Scope | None = self.module_scope
+        # Only inner nodes go on the stack (leaves are two thirds of a tree); scope changes are marks on it.
+        stack: list[BaseNode | _Enter] = [self.module]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, _Enter):
+                scope = node.scope
+                continue
+            kind = node.type
+            if kind in _OWN_SCOPE:
+                self._enter_definition(node, scope, stack)
+                continue
+            if kind == "error_node":
+                self.has_errors = True
+            elif scope is not None and (kind in _BINDING_TYPES or kind == "atom_expr" or kind == "power"):
+                self._visit(node, scope)
+            elif isinstance(node, Import):
+                self.imports.append(node)
+            for child in reversed(node.children):
+                if isinstance(child, BaseNode):
+                    stack.append(child)
+                elif child.type == "error_leaf":
+                    self.has_errors = True
+
+    def _enter_definition(self, node: BaseNode, scope: Scope | None, stack: list[BaseNode | _Enter]) -> None:
+        """A def, class or lambda: its header (and a class's or lambda's body) belongs to no scope, a def's
+        body to the def's own scope; after it the walk goes on in `scope`."""
+        children = node.children
+        body_scope: Scope | None = None
+        if node.type == "funcdef":
+            body_scope = _function_scope(node)
+            self.functions.append(body_scope)
+            self.calls[id(body_scope)] = []
+        # Popped in order: the header, the body, then the mark back to `scope`.
+        stack += (_Enter(scope), *_inner_nodes(children[-1:]), _Enter(body_scope))
+        stack += (*_inner_nodes(reversed(children[:-1])), _Enter(None))
+        self.has_errors = self.has_errors or any(child.type == "error_leaf" for child in children)
+
+    def _visit(self, node: BaseNode, scope: Scope) -> None:
+        """A statement that binds names, or a call, seen by `scope`."""
+        kind = node.type
+        if kind == "atom_expr" or kind == "power":
+            in_decorator = node.parent is not None and node.parent.type == "decorator"
+            self.calls[id(scope)].extend(ScopedCall(scope, call, in_decorator) for call in call_shapes(node))
+            return
+        _bind_node(scope, node)
+        if isinstance(node, Import):
+            self.imports.append(node)
+
+
+def _inner_nodes(nodes: Iterable[NodeOrLeaf]) -> list[BaseNode]:
+    return [node for node in nodes if isinstance(node, BaseNode)]
+
+
+def _function_scope(funcdef: BaseNode) -> Scope:
+    return Scope(
+        name=getattr(funcdef.children[1], "value", ""),
+        node=funcdef,
+        params=function_params(funcdef),
+        decorators=_decorators(funcdef),
+        module_level=_is_module_level(funcdef),
+    )
 
 
 def _is_module_level(funcdef: BaseNode) -> bool:
@@ -178,27 +268,27 @@ def _decorators(funcdef: BaseNode) -> list[NodeOrLeaf]:
     return [d.children[1] for d in found if isinstance(d, BaseNode) and len(d.children) >= 2]
 
 
-def _fill_scope(scope: Scope) -> None:
-    body = scope.node if scope.is_module else scope.node.children[-1]
-    for node in walk_scope(body):
-        if node.type == "expr_stmt" and isinstance(node, BaseNode):
-            for target, _, value in assignment_targets(node):
-                _bind_target(scope, target, value, node.start_pos)
-        elif node.type == "global_stmt" and isinstance(node, BaseNode):
-            scope.globals_declared.update(value_of(c) for c in node.children if c.type == "name")
-        elif node.type in ("for_stmt", "comp_for", "sync_comp_for") and isinstance(node, BaseNode):
-            for leaf in walk(node.children[1]):
-                if leaf.type == "name":
-                    scope.bindings.setdefault(value_of(leaf), []).append(Binding(None, node.start_pos))
-        elif node.type in ("with_item", "except_clause") and isinstance(node, BaseNode):
-            names = [c for c in node.children if c.type == "name"]
-            if len(node.children) >= 3 and names and getattr(node.children[-2], "value", "") == "as":
-                scope.bindings.setdefault(value_of(names[-1]), []).append(Binding(None, node.start_pos))
-        elif node.type == "namedexpr_test" and isinstance(node, BaseNode) and node.children[0].type == "name":
-            scope.bindings.setdefault(value_of(node.children[0]), []).append(Binding(node.children[2], node.start_pos))
-        elif isinstance(node, Import) and not scope.is_module:
-            for leaf in _defined_names(node):
-                scope.bindings.setdefault(leaf.value, []).append(Binding(None, node.start_pos))
+def _bind_node(scope: Scope, node: BaseNode) -> None:
+    """Record the names one statement of `scope` binds."""
+    kind = node.type
+    if kind == "expr_stmt":
+        for target, _, value in assignment_targets(node):
+            _bind_target(scope, target, value, node.start_pos)
+    elif kind == "global_stmt":
+        scope.globals_declared.update(value_of(c) for c in node.children if c.type == "name")
+    elif kind in ("for_stmt", "comp_for", "sync_comp_for"):
+        for leaf in walk(node.children[1]):
+            if leaf.type == "name":
+                scope.bindings.setdefault(value_of(leaf), []).append(Binding(None, node.start_pos))
+    elif kind in ("with_item", "except_clause"):
+        names = [c for c in node.children if c.type == "name"]
+        if len(node.children) >= 3 and names and getattr(node.children[-2], "value", "") == "as":
+            scope.bindings.setdefault(value_of(names[-1]), []).append(Binding(None, node.start_pos))
+    elif kind == "namedexpr_test" and node.children[0].type == "name":
+        scope.bindings.setdefault(value_of(node.children[0]), []).append(Binding(node.children[2], node.start_pos))
+    elif isinstance(node, Import) and not scope.is_module:
+        for leaf in _defined_names(node):
+            scope.bindings.setdefault(leaf.value, []).append(Binding(None, node.start_pos))
 
 
 def _bind_target(scope: Scope, target: NodeOrLeaf, value: NodeOrLeaf | None, at: tuple[int, int]) -> None:
@@ -210,11 +300,14 @@ def _bind_target(scope: Scope, target: NodeOrLeaf, value: NodeOrLeaf | None, at:
                 scope.bindings.setdefault(value_of(leaf), []).append(Binding(None, at))
 
 
-def _imports(module: Module) -> tuple[dict[str, str], dict[str, tuple[str, str]], list[tuple[str, str, Leaf]]]:
+def _imports(
+    imports: list[Import],
+) -> tuple[dict[str, str], dict[str, tuple[str, str]], list[tuple[str, str, Leaf]]]:
+    """What the module's import statements (anywhere in it, in source order) bind and import."""
     aliases: dict[str, str] = {}
     names: dict[str, tuple[str, str]] = {}
     nodes: list[tuple[str, str, Leaf]] = []
-    for node in (n for n in walk(module) if isinstance(n, Import)):
+    for node in imports:
         try:
             paths: list[list[Leaf]] = _get_paths(node)
             defined = _defined_names(node)
@@ -243,14 +336,6 @@ def _has_alias(local: Leaf) -> bool:
 
 def _defined_names(node: Import) -> list[Leaf]:
     return list(_get_defined_names(node))
-
-
-@dataclass(frozen=True)
-class ExportShape:
-    """A def decorated as an extism export or import, with the decorator's call when it has one."""
-
-    scope: Scope
-    decorator: NodeOrLeaf
 
 
 def decorator_named(index: ModuleIndex, scope: Scope, member: str) -> NodeOrLeaf | None:

@@ -4,26 +4,32 @@ from __future__ import annotations
 
 import ast
 import bisect
+import logging
 import operator
 import re
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 import parso
+import parso.grammar
 from parso.python.tree import Module
 from parso.tree import BaseNode, Leaf, NodeOrLeaf
+from parso.utils import split_lines
 
 from nd_lsp.frontends.facts import LiteralValue, Position, Span
+
+log = logging.getLogger(__name__)
 
 # Parso breaks lines at a lone "\r" too; our positions (like the editor's edits) count "\n" only.
 _LONE_CR = re.compile(r"\r(?!\n)")
 _STRING_PREFIX = re.compile(r"^[A-Za-z]*")
-_ERROR_TYPES = frozenset({"error_node", "error_leaf"})
 
 # parso's functions carry no annotations; typed handles keep strict mypy meaningful around them.
 _parse: Callable[..., Any] = parso.parse
+_load_grammar: Callable[[], Any] = parso.grammar.load_grammar
 _get_code: Callable[[NodeOrLeaf], Any] = operator.methodcaller("get_code", include_prefix=False)
 _previous_leaf: Callable[[NodeOrLeaf], Any] = operator.methodcaller("get_previous_leaf")
 _next_leaf: Callable[[NodeOrLeaf], Any] = operator.methodcaller("get_next_leaf")
@@ -34,23 +40,85 @@ def parse_python(text: str) -> Module:
     return cast(Module, _parse(text, error_recovery=True))
 
 
+# How many files' latest trees are kept for re-parsing after an edit: the files a user is editing.
+MAX_REMEMBERED_TREES = 8
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """A file's syntax tree and the text it was parsed from, split into lines as parso splits them."""
+
+    module: Module
+    lines: list[str]
+
+
+class _LatestTrees:
+    """The latest syntax tree of each recently read file, by path (a bounded, least recently used memory).
+
+    parso's diff parser re-parses only the lines an edit changed (about 3 ms instead of 120 ms for
+    3,000 lines), but it rebuilds the old tree in place. So a tree belongs to one reader at a time:
+    `take` removes it from the memory, and the reader hands it back with `keep` once it is done with it.
+    parso's own diff cache is not used: jedi keeps its trees there, under the same paths.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self._capacity = capacity
+        self._trees: dict[Path, ParsedFile] = {}
+        self._lock = threading.Lock()
+
+    def take(self, path: Path) -> ParsedFile | None:
+        with self._lock:
+            return self._trees.pop(path, None)
+
+    def keep(self, path: Path, parsed: ParsedFile) -> None:
+        with self._lock:
+            self._trees.pop(path, None)
+            self._trees[path] = parsed
+            while len(self._trees) > self._capacity:
+                del self._trees[next(iter(self._trees))]
+
+
+_LATEST = _LatestTrees(MAX_REMEMBERED_TREES)
+
+
+def parse_file(path: Path, text: str) -> ParsedFile:
+    """The syntax tree of a file: a plain parse the first time a path is read; when the same path is read
+    again with other text, the previous tree brought up to date by parso's diff parser.
+
+    Hand the result back with `keep_tree` when done with it, and keep no node of it beyond that: the
+    next read of the path changes the tree in place.
+    """
+    lines = split_lines(text, keepends=True)
+    previous = _LATEST.take(path)
+    module = _reparsed(previous, lines) if previous is not None else None
+    return ParsedFile(module if module is not None else parse_python(text), lines)
+
+
+def keep_tree(path: Path, parsed: ParsedFile) -> None:
+    """Remember a tree `parse_file` gave, for the next read of the same path."""
+    _LATEST.keep(path, parsed)
+
+
+def _reparsed(previous: ParsedFile, lines: list[str]) -> Module | None:
+    """`previous` updated to `lines`; None when the diff parser fails (the old tree is then unusable)."""
+    if previous.lines == lines:
+        return previous.module
+    grammar = _load_grammar()  # parso keeps the grammar it loaded once
+    try:
+        # The call parso's `Grammar.parse(diff_cache=True)` makes, without its cache shared with jedi.
+        updater = grammar._diff_parser(grammar._pgen_grammar, grammar._tokenizer, previous.module)
+        return cast(Module, updater.update(old_lines=previous.lines, new_lines=lines))
+    except Exception:  # parso calls its diff parser experimental; a whole parse is always right
+        log.debug("parso's diff parser failed; parsing the whole file", exc_info=True)
+        return None
+
+
 def previous_leaf(node: NodeOrLeaf) -> Leaf | None:
     return cast("Leaf | None", _previous_leaf(node))
 
 
 def next_leaf(node: NodeOrLeaf) -> Leaf | None:
     return cast("Leaf | None", _next_leaf(node))
-
-
-def has_errors(module: Module) -> bool:
-    stack: list[NodeOrLeaf] = [module]
-    while stack:
-        node = stack.pop()
-        if node.type in _ERROR_TYPES:
-            return True
-        if isinstance(node, BaseNode):
-            stack.extend(node.children)
-    return False
 
 
 class SourceMap:

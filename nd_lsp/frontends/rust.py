@@ -35,8 +35,20 @@ from nd_lsp.frontends.rust_items import (
     type_decl,
 )
 from nd_lsp.frontends.rust_scope import read_use_scope
-from nd_lsp.frontends.rust_syntax import parse_rust, path_of, walk
-from nd_lsp.frontends.rust_values import Locals, ValueReader, format_prefix, is_mutable_static, read_constants
+from nd_lsp.frontends.rust_syntax import parse_rust, parse_rust_file, path_of, walk, walk_all
+from nd_lsp.frontends.rust_units import (
+    VISITED_LISTS,
+    FileCache,
+    FileCaches,
+    Summary,
+    Unit,
+    Visited,
+    moved,
+    nodes_with,
+    summarize,
+    units_of,
+)
+from nd_lsp.frontends.rust_values import Locals, ValueReader, format_prefix, read_constants
 from nd_lsp.specs.model import PdkLayout
 
 log = logging.getLogger(__name__)
@@ -62,28 +74,37 @@ class _Outer:
     in_init: bool = False
 
 
+_CACHES = FileCaches()
+
+
 def read_rust(path: Path, text: str, layout: PdkLayout) -> FileFacts:
     """Best-effort facts of one Rust file; half-written code gives what can be read."""
     facts = FileFacts(path=path, language="rust")
     source = text.encode("utf-8", "surrogatepass")
-    _RustReader(path, source, layout, facts).read()
+    cache = _CACHES.take(path, layout)
+    _RustReader(path, source, layout, facts, cache).read()
+    _CACHES.put(path, cache)
     return facts
 
 
 class _RustReader:
-    def __init__(self, path: Path, source: bytes, layout: PdkLayout, facts: FileFacts) -> None:
+    def __init__(self, path: Path, source: bytes, layout: PdkLayout, facts: FileFacts, cache: FileCache) -> None:
         self.facts = facts
         self.layout = layout
-        self.root = parse_rust(source).root_node
-        scope = read_use_scope(self.root)
+        self.root = parse_rust_file(path, source).root_node
+        self.units = units_of(self.root, source)
+        self.cache = cache
+        self.summaries = {unit.key: self._summary(unit) for unit in self.units}
+        cache.summaries = self.summaries  # only the units of this text are kept
+        scope = read_use_scope(self._nodes_with("use_declaration"))
         self.ctx = RustFileContext(ByteSourceMap(path, source), scope, layout.rust_crate, layout.import_namespace)
-        self.constants = read_constants(self.root)
+        self.constants = read_constants(self._nodes_with("const_item", "static_item"))
         self.values = ValueReader(self.ctx.smap, self.constants)
-        self.mutable_statics = {text(n.child_by_field_name("name")) for n in walk(self.root) if is_mutable_static(n)}
+        self.mutable_statics = {name for s in self.summaries.values() for name in s.mutable_statics}
         self.import_locals: dict[str, str] = {}
-        self.declared_functions = {
-            text(n.child_by_field_name("name")) for n in walk(self.root) if n.type == "function_item"
-        }
+        self.declared_functions = {name for s in self.summaries.values() for name in s.function_names}
+        self.function_lookups: dict[str, bool] = {}  # of the unit being walked, see Visited
+        self.failed_steps: list[str] = []
         self.consumed_paths: set[tuple[int, int]] = set()  # call paths already reported as host calls
         self.signature_slots: dict[tuple[int, int], tuple[str, Slot]] = {}
         self.use_slots: dict[str, tuple[str, Slot]] = {}
@@ -92,30 +113,38 @@ class _RustReader:
         # it expands to, index of the macro argument that becomes the registered type)
         self.user_macros: dict[str, list[tuple[Registration, int]]] = {}
 
+    def _summary(self, unit: Unit) -> Summary:
+        known = self.cache.summaries.get(unit.key) if not unit.has_error else None
+        return known or summarize(unit)
+
+    def _nodes_with(self, *kinds: str) -> list[Node]:
+        return nodes_with(self.units, self.summaries, frozenset(kinds))
+
     def read(self) -> None:
         facts = self.facts
         facts.has_syntax_errors = self.root.has_error
         facts.constants = dict(self.constants)
-        steps: tuple[Callable[[], None], ...] = (
-            self._read_host_imports,
-            self._read_signature_slots,
-            self._read_use_items,
-            self._read_user_macros,
-            lambda: self._visit(self.root, 0, _Outer(), 0),
-            self._mark_default_impls,
-            self._see_through_type_aliases,
+        steps: tuple[tuple[str, Callable[[], None]], ...] = (
+            ("host_imports", self._read_host_imports),
+            ("signature_slots", self._read_signature_slots),
+            ("use_items", self._read_use_items),
+            ("user_macros", self._read_user_macros),
+            ("visit", self._visit_units),
+            ("default_impls", self._mark_default_impls),
+            ("type_aliases", self._see_through_type_aliases),
         )
-        for step in steps:
+        for name, step in steps:
             try:
                 step()
             except (ValueError, IndexError, AttributeError, TypeError, AssertionError):
                 # Broken syntax trees take shapes no extractor foresaw: keep the other facts.
                 log.debug("Rust front-end step failed on %s", facts.path, exc_info=True)
+                self.failed_steps.append(name)
 
     # -- pre-passes ---------------------------------------------------------------------------
 
     def _read_host_imports(self) -> None:
-        for node in walk(self.root):
+        for node in walk_all(self._nodes_with("foreign_mod_item")):
             if node.type == "foreign_mod_item":
                 for found in host_imports(node, self.ctx):
                     self.facts.host_imports.append(found)
@@ -123,8 +152,10 @@ class _RustReader:
 
     def _read_signature_slots(self) -> None:
         """Which type paths fill the input / output of a method of a PDK trait impl."""
-        for impl in walk(self.root):
-            if impl.type != "impl_item" or not self._implements_pdk_trait(impl):
+        # Only units with an impl of a PDK trait are walked (their summaries know the traits written).
+        units = [u for u in self.units if any(map(self._is_pdk_trait, self.summaries[u.key].impl_traits))]
+        for impl in walk_all(node for unit in units for node in unit.nodes):
+            if impl.type != "impl_item" or not self._is_pdk_trait(path_of(impl.child_by_field_name("trait"))):
                 continue
             body = impl.child_by_field_name("body")
             for method in body.named_children if body is not None else []:
@@ -134,10 +165,8 @@ class _RustReader:
                 for type_node, slot in _signature_types(method):
                     self._mark_slot(type_node, text(name), slot)
 
-    def _implements_pdk_trait(self, impl: Node) -> bool:
+    def _is_pdk_trait(self, written: tuple[str, ...]) -> bool:
         """The trait resolves into the PDK crate, or is a bare name under a `use nd_pdk::m::*` glob."""
-        trait = impl.child_by_field_name("trait")
-        written = path_of(trait)
         if not written:
             return False
         if self.ctx.is_pdk_path(self.ctx.scope.resolve(written)):
@@ -153,13 +182,7 @@ class _RustReader:
                 self.use_slots[text(node)] = (method, slot)
 
     def _read_use_items(self) -> None:
-        invoked = {
-            text(m)
-            for n in walk(self.root)
-            if n.type == "macro_invocation"
-            for m in [n.child_by_field_name("macro")]
-            if m is not None and m.type == "identifier"
-        }
+        invoked = {name for summary in self.summaries.values() for name in summary.invoked_macros}
         for item in self.ctx.scope.items:
             if not self.ctx.is_pdk_path(item.path):
                 continue
@@ -168,7 +191,7 @@ class _RustReader:
             self.facts.pdk_uses.append(PdkItemUse("rust", item.path[1:], self.ctx.span(item.node), role, method, slot))
 
     def _read_user_macros(self) -> None:
-        for definition in walk(self.root):
+        for definition in walk_all(self._nodes_with("macro_definition")):
             name = definition.child_by_field_name("name") if definition.type == "macro_definition" else None
             if name is None:
                 continue
@@ -229,16 +252,7 @@ class _RustReader:
     def _see_through_type_aliases(self) -> None:
         """`type Plugin = LrcProvider<true>; register_lyrics!(Plugin)` registers LrcProvider, whose impls
         and derives are the ones that count (aliases of this file)."""
-        aliases: dict[str, str] = {}
-        for item in walk(self.root):
-            name, aliased = item.child_by_field_name("name"), item.child_by_field_name("type")
-            if item.type != "type_item" or name is None or aliased is None:
-                continue
-            if aliased.type == "generic_type":
-                aliased = aliased.child_by_field_name("type") or aliased
-            written = path_of(aliased) if aliased.type != "type_identifier" else (text(aliased),)
-            if written:
-                aliases[text(name)] = written[-1]
+        aliases = dict(alias for unit in self.units for alias in self.summaries[unit.key].aliases)
         self.facts.registrations = [
             dataclasses.replace(r, target=aliases[r.target]) if r.target in aliases else r
             for r in self.facts.registrations
@@ -251,6 +265,61 @@ class _RustReader:
         ]
 
     # -- the walk -----------------------------------------------------------------------------
+
+    def _visit_units(self) -> None:
+        """Walk each unit, or reuse its facts from the last read when its text and the file context
+        are the same; facts are appended in source order as one walk of the whole file would."""
+        context = self._context()
+        kept: dict[bytes, Visited] = {}
+        for unit in self.units:
+            visited = self.cache.visited.get(unit.key)
+            if visited is None or unit.has_error or not self._still_valid(visited, context):
+                visited = self._walk_unit(unit, context)
+            if visited.start_line != unit.start_line:
+                # Moved once; stored at the new line so the next keystroke reuses it as is.
+                lines = unit.start_line - visited.start_line
+                visited = dataclasses.replace(visited, start_line=unit.start_line, facts=moved(visited.facts, lines))
+            kept[unit.key] = visited
+            for name in VISITED_LISTS:
+                getattr(self.facts, name).extend(getattr(visited.facts, name))
+        self.cache.visited = kept
+
+    def _walk_unit(self, unit: Unit, context: object) -> Visited:
+        whole_file = self.facts
+        self.facts = FileFacts(path=whole_file.path, language="rust")
+        self.function_lookups = {}
+        try:
+            for node in unit.nodes:
+                self._visit(node, 0, _Outer(), 0)
+        except BaseException:
+            for name in VISITED_LISTS:  # what the walk found up to the failure is kept, as before
+                getattr(whole_file, name).extend(getattr(self.facts, name))
+            raise
+        finally:
+            part, self.facts = self.facts, whole_file
+        return Visited(context, unit.start_line, self.function_lookups, part)
+
+    def _context(self) -> object:
+        """Everything of the rest of the file the walk of one unit reads (besides declared functions)."""
+        scope = self.ctx.scope
+        return (
+            tuple((i.local_name, i.path, i.is_glob) for i in scope.items),
+            tuple(self.constants.items()),
+            frozenset(self.mutable_statics),
+            tuple(self.import_locals.items()),
+            tuple(unit.key for unit in self.units if self.summaries[unit.key].kinds & {"macro_definition"}),
+            tuple(self.failed_steps),
+        )
+
+    def _still_valid(self, visited: Visited, context: object) -> bool:
+        return visited.context == context and all(
+            (name in self.declared_functions) == answer for name, answer in visited.function_lookups.items()
+        )
+
+    def _declares_function(self, name: str) -> bool:
+        answer = name in self.declared_functions
+        self.function_lookups[name] = answer
+        return answer
 
     def _visit(self, root: Node, offset: int, outer: _Outer, depth: int) -> None:
         for node in walk(root):
@@ -359,7 +428,7 @@ class _RustReader:
         if len(written) != 1 or not written[0][:1].islower() or len(scope.globs) != 1:
             return ()
         name = written[0]
-        if name in scope.by_name or name in self.declared_functions or name in self.import_locals:
+        if name in scope.by_name or self._declares_function(name) or name in self.import_locals:
             return ()
         candidate = (*scope.globs[0], name)
         return candidate if self._is_host_wrapper(candidate) else ()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
 from nd_lsp.frontends.byte_source_map import node_text as text
-from nd_lsp.frontends.rust_syntax import PATH_NODES, path_of, walk
+from nd_lsp.frontends.rust_syntax import PATH_NODES, path_of, walk_all
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,10 @@ class UseScope:
         return prefix in self.globs
 
 
-def read_use_scope(root: Node) -> UseScope:
+def read_use_scope(roots: Iterable[Node]) -> UseScope:
+    """The `use` declarations anywhere under the given nodes, in source order."""
     scope = UseScope()
-    for node in walk(root):
+    for node in walk_all(roots):
         if node.type == "use_declaration":
             argument = node.child_by_field_name("argument")
             if argument is not None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 import tree_sitter_rust
 from tree_sitter import Language, Node, Parser, Tree
 
 from nd_lsp.frontends.byte_source_map import node_text as text
+from nd_lsp.frontends.incremental_parse import IncrementalParser
 
 # Nodes that spell a path: `a::b::C`, `C`, `a::b::C<T>` (generics are dropped by `path_of`).
 PATH_NODES = frozenset(
@@ -23,6 +25,16 @@ def rust_parser() -> Parser:
 
 def parse_rust(source: bytes) -> Tree:
     return rust_parser().parse(source)
+
+
+@functools.lru_cache(maxsize=1)
+def _file_parser() -> IncrementalParser:
+    return IncrementalParser(Language(tree_sitter_rust.language()))
+
+
+def parse_rust_file(path: Path, source: bytes) -> Tree:
+    """Parse a file's text, incrementally from its previous text when the same path was parsed lately."""
+    return _file_parser().parse(path, source)
 
 
 def path_of(node: Node | None) -> tuple[str, ...]:
@@ -65,6 +77,12 @@ def walk(node: Node) -> Iterator[Node]:
         current = stack.pop()
         yield current
         stack.extend(reversed(current.children))
+
+
+def walk_all(roots: Iterable[Node]) -> Iterator[Node]:
+    """`walk` of each root in turn."""
+    for root in roots:
+        yield from walk(root)
 
 
 def attributes_of(item: Node) -> list[Node]:

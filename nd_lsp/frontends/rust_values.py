@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from tree_sitter import Node
 
 from nd_lsp.frontends.byte_source_map import ByteSourceMap
 from nd_lsp.frontends.byte_source_map import node_text as text
 from nd_lsp.frontends.facts import Argument, Entry, LiteralValue
-from nd_lsp.frontends.rust_syntax import path_of, walk
+from nd_lsp.frontends.rust_syntax import path_of, walk_all
 
 _INTEGER_SUFFIX = re.compile(r"(?:[iu](?:8|16|32|64|128|size))$")
 _FLOAT_SUFFIX = re.compile(r"f(?:32|64)$")
@@ -269,10 +269,10 @@ def _is_hex(digits: str) -> bool:
     return bool(digits) and all(c in "0123456789abcdefABCDEF" for c in digits)
 
 
-def read_constants(root: Node) -> dict[str, LiteralValue]:
-    """`const`/`static` items with a literal value (or the value of an earlier constant)."""
+def read_constants(roots: Iterable[Node]) -> dict[str, LiteralValue]:
+    """`const`/`static` items under the given nodes with a literal value (or the value of an earlier constant)."""
     pending: list[tuple[str, Node]] = []
-    for node in walk(root):
+    for node in walk_all(roots):
         if node.type == "const_item" or (node.type == "static_item" and not is_mutable_static(node)):
             name_node, value_node = node.child_by_field_name("name"), node.child_by_field_name("value")
             if name_node is not None and value_node is not None:

@@ -1,0 +1,196 @@
+"""A Rust file cut into top-level units, with what each unit says cached by its text across edits."""
+
+# A keystroke changes one top-level item; the others keep their text and only move by whole lines. So
+# facts are kept per unit (an item with the attributes and comments written before it), keyed by the
+# unit's bytes from the start of its first line, and moved to the unit's new line when reused.
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from tree_sitter import Node
+
+from nd_lsp.frontends.byte_source_map import node_text as text
+from nd_lsp.frontends.facts import FileFacts, Position, Span
+from nd_lsp.frontends.rust_syntax import path_of, walk
+from nd_lsp.frontends.rust_values import is_mutable_static
+from nd_lsp.specs.model import PdkLayout
+
+# Siblings an item reads back to (its attributes): they belong to the unit of the item after them.
+_LEADING = frozenset({"attribute_item", "line_comment", "block_comment"})
+# The fact lists the walk of a unit fills, in the order FileFacts holds them.
+VISITED_LISTS = ("impls", "types", "exports", "registrations", "calls", "host_calls", "global_writes", "pdk_uses")
+MAX_FILES = 8
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Consecutive top-level nodes: leading attributes / comments, then one item."""
+
+    nodes: tuple[Node, ...]
+    key: bytes  # the unit's text from the start of its first line, then its column and nodes' shape
+    start_line: int
+    has_error: bool  # broken code: its facts are read afresh every time
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a unit says that needs nothing from the rest of the file."""
+
+    kinds: frozenset[str]  # every node kind under the unit
+    function_names: tuple[str, ...] = ()
+    invoked_macros: tuple[str, ...] = ()  # `name!(..)` with a bare name
+    mutable_statics: tuple[str, ...] = ()
+    aliases: tuple[tuple[str, str], ...] = ()  # `type A = m::B<T>;` -> (A, B)
+    impl_traits: tuple[tuple[str, ...], ...] = ()  # the trait paths of `impl Trait for T` as written
+
+
+@dataclass
+class Visited:
+    """The facts the walk of one unit produced, valid while the file context is `context`."""
+
+    context: object
+    start_line: int
+    function_lookups: dict[str, bool]  # names asked "does the file declare this function?" -> answer
+    facts: FileFacts
+
+
+@dataclass
+class FileCache:
+    """The units of the last read of one file."""
+
+    layout: PdkLayout
+    summaries: dict[bytes, Summary] = field(default_factory=dict)
+    visited: dict[bytes, Visited] = field(default_factory=dict)
+
+
+class FileCaches:
+    """FileCache per path, for the most recently read paths (bounded memory)."""
+
+    def __init__(self, max_files: int = MAX_FILES) -> None:
+        self._caches: OrderedDict[Path, FileCache] = OrderedDict()
+        self._max_files = max_files
+        self._lock = threading.Lock()
+
+    def take(self, path: Path, layout: PdkLayout) -> FileCache:
+        """The cache of path, removed while a reader fills it (another thread then starts afresh)."""
+        with self._lock:
+            cache = self._caches.pop(path, None)
+        return cache if cache is not None and cache.layout == layout else FileCache(layout)
+
+    def put(self, path: Path, cache: FileCache) -> None:
+        with self._lock:
+            self._caches[path] = cache
+            while len(self._caches) > self._max_files:
+                self._caches.popitem(last=False)
+
+
+def units_of(root: Node, source: bytes) -> list[Unit]:
+    units: list[Unit] = []
+    pending: list[Node] = []
+    for node in root.children:
+        pending.append(node)
+        if node.type not in _LEADING:
+            units.append(_unit(pending, source))
+            pending = []
+    if pending:
+        units.append(_unit(pending, source))
+    return units
+
+
+def _unit(nodes: list[Node], source: bytes) -> Unit:
+    first = nodes[0]
+    line_start = first.start_byte - first.start_point.column
+    # The same text can parse differently after broken code (`x.\nnd_pdk::m!(T);` gives part of the
+    # line to an ERROR): the key holds where the unit starts in its line and the shape of its nodes.
+    shape = ",".join(f"{n.type}:{n.descendant_count}" for n in nodes)
+    key = source[line_start : nodes[-1].end_byte] + f"\0{first.start_point.column}\0{shape}".encode()
+    return Unit(tuple(nodes), key, first.start_point.row, any(n.has_error for n in nodes))
+
+
+def summarize(unit: Unit) -> Summary:
+    kinds: set[str] = set()
+    functions: list[str] = []
+    invoked: list[str] = []
+    statics: list[str] = []
+    aliases: list[tuple[str, str]] = []
+    traits: list[tuple[str, ...]] = []
+    for root in unit.nodes:
+        for node in walk(root):
+            kind = node.type
+            kinds.add(kind)
+            if kind == "function_item":
+                functions.append(text(node.child_by_field_name("name")))
+            elif kind == "macro_invocation":
+                macro = node.child_by_field_name("macro")
+                if macro is not None and macro.type == "identifier":
+                    invoked.append(text(macro))
+            elif kind == "static_item" and is_mutable_static(node):
+                statics.append(text(node.child_by_field_name("name")))
+            elif kind == "type_item" and (alias := _alias(node)) is not None:
+                aliases.append(alias)
+            elif kind == "impl_item":
+                traits.append(path_of(node.child_by_field_name("trait")))
+    return Summary(frozenset(kinds), tuple(functions), tuple(invoked), tuple(statics), tuple(aliases), tuple(traits))
+
+
+def _alias(item: Node) -> tuple[str, str] | None:
+    name, aliased = item.child_by_field_name("name"), item.child_by_field_name("type")
+    if name is None or aliased is None:
+        return None
+    if aliased.type == "generic_type":
+        aliased = aliased.child_by_field_name("type") or aliased
+    written = path_of(aliased) if aliased.type != "type_identifier" else (text(aliased),)
+    return (text(name), written[-1]) if written else None
+
+
+def nodes_with(units: Iterable[Unit], summaries: dict[bytes, Summary], kinds: frozenset[str]) -> list[Node]:
+    """The top-level nodes of the units holding a node of one of the kinds (in source order)."""
+    return [node for unit in units if summaries[unit.key].kinds & kinds for node in unit.nodes]
+
+
+# -- moving facts to another line -------------------------------------------------------------------
+
+
+def moved(facts: FileFacts, lines: int) -> FileFacts:
+    """A copy of the walk's facts with every position `lines` further down."""
+    copy = FileFacts(path=facts.path, language=facts.language)
+    for name in VISITED_LISTS:
+        setattr(copy, name, [_moved(item, lines) for item in getattr(facts, name)])
+    return copy
+
+
+def _moved(value: T, lines: int) -> T:
+    result: Any
+    if isinstance(value, Position):
+        result = Position(value.line + lines, value.column)
+    elif isinstance(value, Span):
+        result = Span(value.path, _moved(value.start, lines), _moved(value.end, lines))
+    elif isinstance(value, tuple):
+        result = tuple(_moved(v, lines) for v in value)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {name: _moved(getattr(value, name), lines) for name in _positional_fields(type(value))}
+        result = dataclasses.replace(value, **changes)
+    else:
+        result = value
+    return result  # type: ignore[no-any-return]
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _positional_fields(cls: type) -> tuple[str, ...]:
+    """The fields of a fact class that may hold positions (plain strings, flags and numbers do not)."""
+    if cls not in _FIELDS:
+        plain = {"str", "bool", "int", "Language", "frozenset[str]", "LiteralValue", "tuple[str, ...]"}
+        annotations = ((f.name, str(f.type)) for f in dataclasses.fields(cls))
+        _FIELDS[cls] = tuple(name for name, kind in annotations if kind not in plain and not kind.startswith("Literal"))
+    return _FIELDS[cls]
