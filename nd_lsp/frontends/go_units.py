@@ -10,14 +10,13 @@ the cached facts of the file) or recorded as a lookup and checked before reuse.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from nd_lsp.frontends.facts import (
     Argument,
@@ -26,10 +25,10 @@ from nd_lsp.frontends.facts import (
     HostCall,
     InterfaceAssertion,
     PdkItemUse,
-    Position,
     Registration,
     Span,
 )
+from nd_lsp.frontends.moved_facts import shifted
 
 MAX_FILES = 8
 _KEPT_PER_FILE = 256  # declarations kept beyond those of the last read
@@ -192,40 +191,5 @@ def moved(unit: UnitFacts, lines: int, start_line: int) -> UnitFacts:
     """A copy of a declaration's facts with every position `lines` further down."""
     copy = UnitFacts(start_line, constructors=unit.constructors, targets=unit.targets)
     for name in _MOVED_LISTS:
-        setattr(copy, name, [_moved(item, lines) for item in getattr(unit, name)])
+        setattr(copy, name, [shifted(item, lines) for item in getattr(unit, name)])
     return copy
-
-
-def _moved(value: T, lines: int) -> T:
-    result: Any
-    if isinstance(value, Position):
-        result = Position(value.line + lines, value.column)
-    elif isinstance(value, Span):
-        result = Span(
-            value.path,
-            Position(value.start.line + lines, value.start.column),
-            Position(value.end.line + lines, value.end.column),
-        )
-    elif isinstance(value, tuple):
-        result = tuple(_moved(v, lines) for v in value)
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {name: _moved(getattr(value, name), lines) for name in _positional_fields(type(value))}
-        result = dataclasses.replace(value, **changes)
-    else:
-        result = value
-    return result  # type: ignore[no-any-return]
-
-
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _positional_fields(cls: type) -> tuple[str, ...]:
-    """The fields of a fact class that may hold positions (plain strings, flags and numbers do not)."""
-    if cls not in _FIELDS:
-        plain = {"str", "bool", "int", "Language", "LiteralValue", "tuple[str, ...]", "tuple[str, str]"}
-        _FIELDS[cls] = tuple(
-            f.name
-            for f in dataclasses.fields(cls)
-            if str(f.type) not in plain and not str(f.type).startswith("Literal")
-        )
-    return _FIELDS[cls]

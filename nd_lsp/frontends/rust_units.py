@@ -6,18 +6,18 @@
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from tree_sitter import Node
 
 from nd_lsp.frontends.byte_source_map import node_text as text
-from nd_lsp.frontends.facts import FileFacts, Position, Span
+from nd_lsp.frontends.facts import FileFacts
+from nd_lsp.frontends.moved_facts import shifted
 from nd_lsp.frontends.rust_syntax import path_of, walk
 from nd_lsp.frontends.rust_values import is_mutable_static
 from nd_lsp.specs.model import PdkLayout
@@ -164,33 +164,5 @@ def moved(facts: FileFacts, lines: int) -> FileFacts:
     """A copy of the walk's facts with every position `lines` further down."""
     copy = FileFacts(path=facts.path, language=facts.language)
     for name in VISITED_LISTS:
-        setattr(copy, name, [_moved(item, lines) for item in getattr(facts, name)])
+        setattr(copy, name, [shifted(item, lines) for item in getattr(facts, name)])
     return copy
-
-
-def _moved(value: T, lines: int) -> T:
-    result: Any
-    if isinstance(value, Position):
-        result = Position(value.line + lines, value.column)
-    elif isinstance(value, Span):
-        result = Span(value.path, _moved(value.start, lines), _moved(value.end, lines))
-    elif isinstance(value, tuple):
-        result = tuple(_moved(v, lines) for v in value)
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {name: _moved(getattr(value, name), lines) for name in _positional_fields(type(value))}
-        result = dataclasses.replace(value, **changes)
-    else:
-        result = value
-    return result  # type: ignore[no-any-return]
-
-
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _positional_fields(cls: type) -> tuple[str, ...]:
-    """The fields of a fact class that may hold positions (plain strings, flags and numbers do not)."""
-    if cls not in _FIELDS:
-        plain = {"str", "bool", "int", "Language", "frozenset[str]", "LiteralValue", "tuple[str, ...]"}
-        annotations = ((f.name, str(f.type)) for f in dataclasses.fields(cls))
-        _FIELDS[cls] = tuple(name for name, kind in annotations if kind not in plain and not kind.startswith("Literal"))
-    return _FIELDS[cls]
