@@ -12,7 +12,11 @@ class Settings:
     navidrome_version: str | None = None  # None: infer from the plugin's dependency, else newest release
     select: frozenset[str] | None = None  # None: every rule; codes or prefixes ("ND2")
     ignore: frozenset[str] = frozenset()
-    fail_on: Severity = Severity.ERROR
+    fail_on: Severity | None = None  # None: not set here; findings fail from `error` up
+
+    @property
+    def failure_level(self) -> Severity:
+        return self.fail_on or Severity.ERROR
 
     def enabled(self, code: str) -> bool:
         if any(code.startswith(prefix) for prefix in self.ignore):
@@ -26,7 +30,7 @@ class Settings:
             navidrome_version=override.navidrome_version or self.navidrome_version,
             select=override.select if override.select is not None else self.select,
             ignore=self.ignore | override.ignore,
-            fail_on=override.fail_on if override.fail_on != Severity.ERROR else self.fail_on,
+            fail_on=override.fail_on or self.fail_on,
         )
 
 

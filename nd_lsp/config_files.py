@@ -94,7 +94,7 @@ def settings_from_table(path: Path, table: Mapping[str, Any]) -> Settings:
         navidrome_version=version,
         select=select,
         ignore=_codes(path, table, "ignore") or frozenset(),
-        fail_on=_severity(path, table.get("fail-on", Severity.ERROR.value)),
+        fail_on=_severity(path, table["fail-on"]) if "fail-on" in table else None,
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 import os
 import sys
@@ -74,6 +73,7 @@ def command_line_settings(args: argparse.Namespace) -> Settings:
         navidrome_version=args.navidrome_version,
         select=args.select,
         ignore=args.ignore or frozenset(),
+        fail_on=args.fail_on,
     )
 
 
@@ -89,20 +89,18 @@ def _check_plugin(
         settings = from_files.merged(command_line_settings(args))
     except ConfigError as exc:
         return PluginReport(root, "", "", problems=(Problem(exc.path, exc.reason),))
-    if args.fail_on is not None:  # an explicit --fail-on error must beat fail-on = "warning" in a file
-        settings = dataclasses.replace(settings, fail_on=args.fail_on)
     try:
         result = Analyzer().check(root, settings, overlays={})
     except UnknownVersionError as exc:
         where = _version_setting_origin(root, args)
-        return PluginReport(root, "", "", problems=(Problem(where, str(exc)),), fail_on=settings.fail_on)
+        return PluginReport(root, "", "", problems=(Problem(where, str(exc)),), fail_on=settings.failure_level)
     except Exception as exc:  # one plugin's crash must not hide the other plugins' findings
         log.debug("checking %s failed", root, exc_info=True)
         reason = f"internal error while checking this plugin: {type(exc).__name__}: {exc}"
-        return PluginReport(root, "", "", problems=(Problem(root, reason),), fail_on=settings.fail_on)
+        return PluginReport(root, "", "", problems=(Problem(root, reason),), fail_on=settings.failure_level)
     findings = tuple(f for f in result.findings if only is None or f.path in only)
     problems = tuple(Problem(p.path, p.reason) for p in result.problems if only is None or p.path in only)
-    return PluginReport(root, result.version, result.version_source, findings, problems, settings.fail_on)
+    return PluginReport(root, result.version, result.version_source, findings, problems, settings.failure_level)
 
 
 def _version_setting_origin(root: Path, args: argparse.Namespace) -> Path:
