@@ -125,6 +125,22 @@ class LspProcess:
 
         return self.wait_for(matches, timeout, start)
 
+    def settled_diagnostics(self, uri: str, version: int, quiet: float = 0.2, timeout: float = 30.0) -> list[Message]:
+        """The diagnostics last published for `version` of uri, once nothing more came for `quiet` seconds.
+
+        The server publishes half-written code twice: at once from its incremental parse, and again from
+        a fresh parse when typing pauses for its `settleMs` (see nd_lsp/frontends/incremental_parse.py).
+        """
+        got = self.wait_diagnostics(uri, version, timeout)
+        while True:
+            mark = self.mark()
+            try:
+                got = self.wait_diagnostics(uri, version, quiet, start=mark)
+            except ServerGone:
+                if self.closed:
+                    raise
+                return list(got.message["params"]["diagnostics"])
+
     def last_diagnostics(self, uri: str) -> list[Message] | None:
         with self._lock:
             for item in reversed(self.received):

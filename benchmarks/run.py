@@ -147,7 +147,9 @@ def run_timed(cmd: Sequence[str], env: dict[str, str], cwd: Path | None = None) 
 
 
 def median_ms(cmd: Sequence[str], env: dict[str, str], repeats: int) -> float:
-    run_timed(cmd, env)  # warm-up: bytecode cache, file system cache
+    warm_up = run_timed(cmd, env)  # bytecode cache, file system cache
+    if warm_up.returncode > 1:  # 0 and 1 are nd-lsp check's "clean" and "findings"; anything else is a failure
+        raise RuntimeError(f"{' '.join(cmd)} failed with exit status {warm_up.returncode}")
     return round(statistics.median(run_timed(cmd, env).wall_s * 1000 for _ in range(repeats)), 1)
 
 

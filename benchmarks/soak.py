@@ -138,7 +138,7 @@ def run_sequence(number: int, rng: random.Random, edits: int, work: Path, outcom
     client = LspProcess([sys.executable, "-m", "nd_lsp.server", "--log-level", "WARNING"], stderr_path=log)
     label = f"sequence {number} ({folder.relative_to(folder.parents[2])}/{main})"
     try:
-        client.initialize(copy, {"debounceMs": rng.choice((0, 0, 5, 50))})
+        client.initialize(copy, {"debounceMs": rng.choice((0, 0, 5, 50)), "settleMs": rng.choice((0, 10, 300))})
         text = path.read_text(encoding="utf-8")
         uri = client.open(path, text)
         version = 1

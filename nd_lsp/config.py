@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
+from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.rules.finding import Severity
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Settings:
+    """What to check and when to fail, merged from settings files and the command line."""
+
     navidrome_version: str | None = None  # None: infer from the plugin's dependency, else newest release
     select: frozenset[str] | None = None  # None: every rule; codes or prefixes ("ND2")
     ignore: frozenset[str] = frozenset()

@@ -8,21 +8,15 @@ does not count, so a plugin's Cargo.toml does not hide an nd-lsp.toml of the rep
 
 from __future__ import annotations
 
-import difflib
 import re
 import sys
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from nd_lsp.config import Settings
+from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.rules.finding import Severity
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 CONFIG_FILE = "nd-lsp.toml"
 # Where the settings sit in each kind of file; an empty key path means the top level.
@@ -44,8 +38,10 @@ class ConfigError(ValueError):
         super().__init__(f"{path}: {reason}")
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class ConfigFile:
+    """A configuration file and its nd-lsp settings table."""
+
     path: Path
     table: Mapping[str, Any]
 
@@ -149,7 +145,12 @@ def _table_of(path: Path, table_path: tuple[str, ...]) -> Mapping[str, Any] | No
     if not table_path:
         return _load_toml(path)
     try:
-        data = _load_toml(path)
+        text = _read_config(path)
+        if "nd-lsp" not in text and "\\" not in text:
+            # Without the name (nor an escape that could spell it) there is no nd-lsp table: the
+            # repository's pyproject.toml is not parsed, which (tomllib included) costs ~3 ms per check.
+            return None
+        data = _parse_toml(path, text)
     except ConfigError:
         # A broken Cargo.toml/pyproject.toml is the build's problem (the front-end reports it) unless
         # it was meant to hold our settings.
@@ -169,12 +170,24 @@ def _table(data: Mapping[str, Any], table_path: tuple[str, ...]) -> Mapping[str,
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
+    return _parse_toml(path, _read_config(path))
+
+
+def _read_config(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ConfigError(path, "not valid UTF-8") from None
     except OSError as exc:
         raise ConfigError(path, f"cannot read: {exc.strerror or exc}") from None
+
+
+def _parse_toml(path: Path, text: str) -> dict[str, Any]:
+    # Imported here: most checks read no settings file, and tomllib costs ~3 ms to import.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
         data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -190,5 +203,7 @@ def _mentions_nd_lsp(path: Path) -> bool:
 
 
 def _did_you_mean(word: str, choices: tuple[str, ...]) -> str:
+    import difflib  # only for this error message: importing it costs ~1 ms of every check
+
     close = difflib.get_close_matches(word.replace("_", "-").lower(), choices, n=1)
     return f"; did you mean {close[0]!r}?" if close else f"; known settings: {', '.join(choices)}"

@@ -658,3 +658,33 @@ def test_build_output_and_dependency_folders_are_not_plugins(kv_plugin: Path) ->
         rust_plugin(kv_plugin / copy, f"    let _ = {KVSTORE_CALL};")
     result = nd_lsp("check", "--format", "json", "--select", "ND201", cwd=kv_plugin)
     assert [f["path"] for f in json.loads(result.stdout)] == ["src/lib.rs"]
+
+
+# ------------------------------------------------------------------------------------ many plugins
+
+
+def test_many_plugins_checked_in_several_processes_give_the_report_of_one_process(tmp_path: Path) -> None:
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    for copy in range(4):
+        for example in sorted(p for p in examples.iterdir() if p.is_dir()):
+            shutil.copytree(example, tmp_path / f"{example.name}-{copy}")
+    (tmp_path / "artist-info-rs-1" / "src" / "latin1.rs").write_bytes(b"// caf\xe9\n")
+    rust_plugin(tmp_path / "zz-bad-config", f"    let _ = {KVSTORE_CALL};")
+    write(tmp_path / "zz-bad-config" / "nd-lsp.toml", "select = [\n")
+    (tmp_path / ".git").mkdir()
+    for output_format in ("text", "json"):
+        one = nd_lsp("check", "--jobs", "1", "--format", output_format, cwd=tmp_path)
+        several = nd_lsp("check", "--jobs", "2", "--format", output_format, cwd=tmp_path)
+        assert one.returncode == several.returncode == 2
+        assert several.stdout == one.stdout
+        assert several.stderr == one.stderr
+    assert "latin1.rs: not valid UTF-8" in one.stderr
+    assert "zz-bad-config/nd-lsp.toml: invalid TOML" in one.stderr
+    assert {f["path"].split("-")[0] for f in json.loads(one.stdout)} >= {"artist", "now", "album"}
+
+
+@pytest.mark.parametrize("jobs", ["0", "-1", "two"])
+def test_a_job_count_below_one_is_a_usage_error(kv_plugin: Path, jobs: str) -> None:
+    result = nd_lsp("check", "--jobs", jobs, str(kv_plugin), cwd=kv_plugin.parent)
+    assert result.returncode == 2
+    assert "--jobs" in result.stderr

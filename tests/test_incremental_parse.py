@@ -13,7 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tree_sitter import Language, Node, Parser, Tree
 
-from nd_lsp.frontends.incremental_parse import IncrementalParser, changed_region, point_at
+from nd_lsp.frontends.incremental_parse import (
+    IncrementalParser,
+    allow_provisional_trees,
+    changed_region,
+    point_at,
+    provisional_paths,
+    settle,
+)
 from nd_lsp.frontends.rust import read_rust
 from nd_lsp.specs.model import PdkLayout
 
@@ -201,3 +208,69 @@ def test_half_written_code_gets_the_fresh_parse_whatever_the_edit_history() -> N
     incremental.parse(Path("main.go"), before)
     fresh = Parser(language).parse(after)
     assert str(incremental.parse(Path("main.go"), after).root_node) == str(fresh.root_node)
+
+
+# -- the language server's provisional trees: fast while typing, a fresh parse once typing pauses ------
+
+
+@pytest.fixture
+def provisional_trees() -> Iterator[None]:
+    allow_provisional_trees()
+    try:
+        yield
+    finally:
+        allow_provisional_trees(False)
+
+
+def test_a_provisional_tree_is_kept_until_settled_then_the_fresh_tree_is_used(provisional_trees: None) -> None:
+    folder = Path(__file__).parent / "fixtures" / "incremental"
+    before = (folder / "half_written_before.go.txt").read_bytes()
+    after = (folder / "half_written_after.go.txt").read_bytes()
+    path = Path("/provisional/main.go")
+    parser = IncrementalParser(GO)
+    parser.parse(path, before)
+    provisional = parser.parse(path, after)
+    # The reason for settling: this incremental tree's error recovery differs from a fresh parse's.
+    assert str(provisional.root_node) != str(fresh(GO, after).root_node)
+    assert path in provisional_paths()
+    assert parser.parse(path, after) is provisional  # the same text again changes nothing
+    settle([path])
+    assert path not in provisional_paths()
+    assert dump(parser.parse(path, after)) == dump(fresh(GO, after))
+    assert path not in provisional_paths()
+
+
+def test_only_an_incremental_tree_with_errors_is_provisional(provisional_trees: None) -> None:
+    path = Path("/provisional/src/lib.rs")
+    parser = IncrementalParser(RUST)
+    parser.parse(path, b"fn a() {}\n")
+    assert path not in provisional_paths()
+    parser.parse(path, b"fn a() {}\nfn b( {}\n")
+    assert path in provisional_paths()
+    parser.parse(path, b"fn a() {}\nfn b() {}\n")
+    assert path not in provisional_paths()
+    parser.parse(path, b"fn a() {}\nfn b( {}\n")
+    parser.forget(path)
+    assert path not in provisional_paths()
+
+
+def test_settling_touches_only_the_named_paths(provisional_trees: None) -> None:
+    parser = IncrementalParser(RUST)
+    first, second = Path("/p/a.rs"), Path("/p/b.rs")
+    for path in (first, second):
+        parser.parse(path, b"fn a() {}\n")
+        parser.parse(path, b"fn a( {}\n")
+    settle([first])
+    assert provisional_paths() >= {second}
+    assert first not in provisional_paths()
+    assert parser.cached_paths() == [second]
+
+
+@pytest.mark.parametrize("plugin", RUST_PLUGINS, ids=lambda p: p.parts[-3])
+def test_every_keystroke_settles_to_the_facts_of_a_fresh_read(provisional_trees: None, plugin: Path) -> None:
+    path = Path(f"/settled/{plugin.parts[-3]}/src/lib.rs")
+    facts_as_text(path, plugin.read_text(encoding="utf-8"))
+    for edited in edits_of(plugin.read_text(encoding="utf-8")):
+        facts_as_text(path, edited)  # what the server publishes first, from a provisional tree when broken
+        settle([path])
+        assert facts_as_text(path, edited) == fresh_facts(edited)

@@ -78,7 +78,7 @@ def run_sequence(client: LspProcess, plugin: Path, main: Path, edits: list[Any])
             position = position_of(text, edit[1] % (len(text) + 1))
             answer = client.request(method, {"textDocument": {"uri": uri}, "position": position}, timeout=20)
             assert "result" in answer, f"{method} answered {answer}"
-    published = client.wait_diagnostics(uri, version, timeout=30).message["params"]["diagnostics"]
+    published = client.settled_diagnostics(uri, version)
     client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
     main.write_text(text, encoding="utf-8", newline="")
     expected = check_keys(check_json(plugin), main, text)
@@ -90,7 +90,7 @@ def test_random_edits_end_in_the_diagnostics_of_nd_lsp_check(tmp_path: Path, cas
     source, relative = CASES[case]
     runs = iter(range(1_000))
 
-    with session(tmp_path) as client:
+    with session(tmp_path, options={"settleMs": 20}) as client:
 
         @settings(
             max_examples=10,

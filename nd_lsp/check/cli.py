@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import os
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from nd_lsp.check.output import FORMATS, PluginReport, Problem, Report
+from nd_lsp.check.parallel import map_in_processes
 from nd_lsp.config import Settings
 from nd_lsp.config_files import ConfigError, parse_codes, parse_severity
 
@@ -33,6 +35,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--config", metavar="FILE", type=Path, help="use this settings file for every plugin")
     parser.add_argument("--no-color", action="store_true", help="never colour the text output")
+    parser.add_argument(
+        "--jobs",
+        metavar="N",
+        type=_jobs,
+        help="check plugins in up to N processes (default: one per CPU when there are many plugins)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
         except ConfigError as exc:
             print(f"nd-lsp: error: {exc}", file=sys.stderr)
             return 2
-    plugins = tuple(_check_plugin(root, only, args, fixed_settings) for root, only in targets.items())
+    check = functools.partial(_check_target, args=args, fixed=fixed_settings)
+    plugins = tuple(map_in_processes(check, list(targets.items()), args.jobs))
     report = Report(plugins, cwd, tuple(problems), color=_use_color(args, sys.stdout))
     for problem in report.all_problems:
         print(f"nd-lsp: error: {report.display_path(problem.path)}: {problem.reason}", file=sys.stderr)
@@ -75,6 +84,12 @@ def command_line_settings(args: argparse.Namespace) -> Settings:
         ignore=args.ignore or frozenset(),
         fail_on=args.fail_on,
     )
+
+
+def _check_target(
+    target: tuple[Path, frozenset[Path] | None], args: argparse.Namespace, fixed: Settings | None
+) -> PluginReport:
+    return _check_plugin(target[0], target[1], args, fixed)
 
 
 def _check_plugin(
@@ -171,6 +186,12 @@ def _codes(text: str) -> frozenset[str]:
         return parse_codes(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of processes (1 or more), got {text!r}")
+    return int(text)
 
 
 def _severity(text: str) -> object:

@@ -9,11 +9,6 @@ from pathlib import Path
 
 from nd_lsp.frontends.facts import Language, PluginFacts
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 SKIPPED_DIRS = frozenset({"target", "node_modules", ".git", "vendor", "__pycache__", "venv", "dist", "build"})
 MANIFEST = "manifest.json"
 LANGUAGE_BY_SUFFIX: dict[str, Language] = {".rs": "rust", ".go": "go", ".py": "python"}
@@ -108,6 +103,11 @@ def is_plugin_root(folder: Path) -> bool:
 
 def _is_virtual_workspace(cargo: Path) -> bool:
     """A Cargo.toml with [workspace] and no [package] only groups crates; its members are the plugins."""
+    # Imported here: Go and Python plugins have no Cargo.toml, and tomllib costs ~3 ms to import.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
         data = tomllib.loads(cargo.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):

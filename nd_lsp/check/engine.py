@@ -6,10 +6,9 @@ cached by content, so re-checking after an edit re-reads only the file that chan
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import stat
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from nd_lsp.check.discovery import MANIFEST, drop_python_outside_entry_package, 
 from nd_lsp.config import Settings
 from nd_lsp.frontends.facts import BuildFacts, FileFacts, Language, ManifestFacts, PluginFacts
 from nd_lsp.frontends.suppressions import find_suppressions, is_suppressed
+from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.rules.context import RuleContext
 from nd_lsp.rules.finding import Finding
 from nd_lsp.rules.registry import all_rules
@@ -34,7 +34,7 @@ LEGACY_API_CODE = "ND100"
 FileReader = Callable[[Path, str, PdkLayout], FileFacts]
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class ReadProblem:
     """A file that could not be analysed, with the reason a user can act on."""
 
@@ -99,17 +99,18 @@ class Analyzer:
     """Reads plugins and runs the rules, caching each file's facts by its content."""
 
     def __init__(self) -> None:
-        self._file_cache: dict[tuple[Path, str], FileFacts] = {}
+        # Per path, the text last read and its facts (compared whole: equal strings of different
+        # length differ at once, and a string's hash is computed once and kept by Python).
+        self._file_cache: dict[Path, tuple[str, PdkLayout, FileFacts]] = {}
 
     def read_source(self, path: Path, language: Language, text: str, layout: PdkLayout) -> FileFacts:
-        key = (path, hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest())
-        cached = self._file_cache.get(key)
-        if cached is None:
-            cached = _file_reader(language)(path, text, layout)
-            cached.suppressions = find_suppressions(text, language)
-            self._file_cache = {k: v for k, v in self._file_cache.items() if k[0] != path}
-            self._file_cache[key] = cached
-        return cached
+        cached = self._file_cache.get(path)
+        if cached is not None and cached[0] == text and cached[1] == layout:
+            return cached[2]
+        facts = _file_reader(language)(path, text, layout)
+        facts.suppressions = find_suppressions(text, language)
+        self._file_cache[path] = (text, layout, facts)
+        return facts
 
     def collect(
         self,
@@ -150,12 +151,32 @@ class Analyzer:
         findings = [f for f in run_rules(ctx, settings) if not _suppressed(f, plugin)]
         return CheckResult(root, target.spec.version, target.source, _capped(findings), problems)
 
+    def provisional_files(self, root: Path) -> list[Path]:
+        """Files of the plugin at root read from a provisional tree (see `settle`)."""
+        from nd_lsp.frontends.incremental_parse import provisional_paths
+
+        return sorted(path for path in provisional_paths() if root in path.parents)
+
+    def settle(self, paths: Iterable[Path]) -> None:
+        """Make the next check read these files from a fresh parse instead of a provisional tree.
+
+        In the language server an edited file with syntax errors is read from tree-sitter's incremental
+        tree, whose error recovery may differ from a fresh parse's; once typing pauses, settling makes
+        the findings exactly those of `nd-lsp check`.
+        """
+        from nd_lsp.frontends.incremental_parse import settle
+
+        settled = set(paths)
+        settle(settled)
+        for path in settled:
+            self._file_cache.pop(path, None)
+
     def target(self, root: Path, settings: Settings, overlays: Mapping[Path, str] | None = None) -> Target:
         """The spec a plugin is checked against, without analysing it (editor features before a check)."""
         return _target(root, settings, overlays or {}, {}, [])
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Target:
     spec: Spec
     source: str  # where the version came from, for messages

@@ -6,16 +6,16 @@ import json
 import os
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 
+from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.rules.finding import Finding, Severity
 
 FORMATS = ("text", "json", "github", "sarif")
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Problem:
     """Something nd-lsp could not read or use (a file, a config, a path), with the reason."""
 
@@ -23,8 +23,10 @@ class Problem:
     reason: str
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class PluginReport:
+    """The outcome of checking one plugin: its target version, findings and problems."""
+
     root: Path
     version: str  # "" when the plugin could not be checked
     version_source: str
@@ -38,8 +40,10 @@ class PluginReport:
         return sum(1 for f in self.findings if f.severity.rank >= self.fail_on.rank)
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Report:
+    """Everything `nd-lsp check` found, for the output formats to print."""
+
     plugins: tuple[PluginReport, ...]
     cwd: Path
     problems: tuple[Problem, ...] = ()  # not tied to a plugin: a path that does not exist
@@ -88,7 +92,7 @@ SEVERITY_COLORS = {
 }
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Palette:
     """ANSI styles, or none at all when the output is not a colour terminal."""
 

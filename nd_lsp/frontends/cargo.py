@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from nd_lsp.frontends.facts import BuildFacts, Dependency, Span
+from nd_lsp.frozen_dataclass import frozen_dataclass
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -28,7 +28,7 @@ _WORKSPACE_TABLE = ("workspace", "dependencies")
 _MAX_WORKSPACE_DEPTH = 6  # folders above the crate searched for the workspace's Cargo.toml
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class _KeyLine:
     """A `key = value` line (or a table header) of the file, with the table it belongs to."""
 

@@ -6,11 +6,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from nd_lsp.frozen_dataclass import frozen_dataclass
+
 Language = Literal["rust", "go", "python", "manifest"]
 LiteralValue = str | int | float | bool | None
 
 
-@dataclass(frozen=True, order=True)
+@frozen_dataclass(order=True)
 class Position:
     """0-based line and column; the column counts Unicode code points of the line."""
 
@@ -18,8 +20,10 @@ class Position:
     column: int
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Span:
+    """A range of one file, from `start` to `end`."""
+
     path: Path
     start: Position
     end: Position
@@ -32,7 +36,7 @@ class Span:
         return self.start <= pos <= self.end
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Argument:
     """One argument of a call as written, with its value where the analysis can resolve it.
 
@@ -56,14 +60,16 @@ class Argument:
     prefix: str = ""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Entry:
+    """One key of a dict / struct / map literal argument, with its value."""
+
     key: str
     key_span: Span
     value: Argument
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class MethodDef:
     """A method (Rust impl item, Go method, Python function) with its signature as written."""
 
@@ -77,7 +83,7 @@ class MethodDef:
     pointer_receiver: bool = False  # Go `func (p *T)`
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class ImplBlock:
     """Rust `impl Trait for Type { ... }`; Go: all methods of one type in one file (trait empty)."""
 
@@ -94,7 +100,7 @@ class ImplBlock:
     indent: str = "    "
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class TypeDecl:
     """A struct/type declaration: what a registration can name."""
 
@@ -111,7 +117,7 @@ class TypeDecl:
     embeds: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Registration:
     """`nd_pdk::register_x!(T)` (Rust) or `pkg.Register(x)` (Go)."""
 
@@ -131,7 +137,7 @@ class Registration:
     target_constructor: str = ""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class ExportDef:
     """A function the code itself exports: Rust `#[plugin_fn]`, Go `//go:wasmexport`, Python `@extism.plugin_fn`."""
 
@@ -146,7 +152,7 @@ class ExportDef:
     decorator_span: Span | None = None
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class HostImport:
     """A raw declaration of a host function import: Python `@extism.import_fn(ns, name)`,
     Rust `#[host_fn] extern "ExtismHost" { fn x(...); }`, Go `//go:wasmimport ns name`."""
@@ -161,7 +167,7 @@ class HostImport:
     decorator: str = ""  # Python: the decorator's callee as written ("extism.import_fn", "import_fn")
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class HostCall:
     """A call of a Navidrome host function.
 
@@ -184,7 +190,7 @@ class HostCall:
     in_init: bool = False  # Go init(), a Rust static initialiser, Python module level
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class PdkItemUse:
     """A use of a PDK item by path: `use nd_pdk::metadata::{ArtistRequest}`, `metadata.ArtistRequest`."""
 
@@ -197,7 +203,7 @@ class PdkItemUse:
     slot: Literal["", "input", "output"] = ""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class PackageImport:
     """A Go import (path and local name) or a Python import of a module."""
 
@@ -207,7 +213,7 @@ class PackageImport:
     span: Span
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Call:
     """A call of a qualified, non-local function, with its callee resolved through imports/uses as far
     as syntax allows: "time.Sleep" (Go), "std::thread::sleep" (Rust), "time.sleep" (Python)."""
@@ -220,7 +226,7 @@ class Call:
     in_init: bool = False
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class LocalCall:
     """Go: a call of a function of the plugin's own package (`scheduleWeekly("0 8 * * *")`), kept so a
     wrapper of a host function declared in another file can be resolved with the caller's arguments."""
@@ -234,7 +240,7 @@ class LocalCall:
     in_init: bool = False
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class GlobalWrite:
     """An assignment to a package/module-level variable (Go var, Rust `static mut`, Python `global`)
     inside a function."""
@@ -245,7 +251,7 @@ class GlobalWrite:
     enclosing_function: str
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class InterfaceAssertion:
     """Go `var _ pkg.Iface = (*T)(nil)`: the code states that T implements an interface."""
 
@@ -259,7 +265,7 @@ class InterfaceAssertion:
     pointer: bool = False  # asserted for *T
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Suppression:
     """`nd-lsp: ignore[ND201, ND202]` or `nd-lsp: ignore` in a comment on `line` (0-based)."""
 
@@ -300,7 +306,7 @@ class FileFacts:
     local_calls: list[LocalCall] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class JsonNode:
     """A JSON value with the span of the value and, for members of an object, of its key."""
 
@@ -324,15 +330,19 @@ class JsonNode:
         return self.value
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class JsonMember:
+    """A member of a JSON object: its key (and the key's span) and its value."""
+
     key: str
     key_span: Span
     value: JsonNode
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class ManifestFacts:
+    """manifest.json as written: its JSON tree, or why it is not valid JSON."""
+
     path: Path
     root: JsonNode | None  # None when the file is not valid JSON
     syntax_error: str = ""
@@ -340,8 +350,10 @@ class ManifestFacts:
     text: str = ""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Dependency:
+    """A dependency of Cargo.toml or go.mod and where its version comes from."""
+
     name: str
     span: Span  # the dependency's key in Cargo.toml / the require line in go.mod
     version: str = ""
@@ -352,7 +364,7 @@ class Dependency:
     path: str = ""  # a local path (Cargo `path =`, go.mod `replace => ../x`)
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class BuildFacts:
     """Cargo.toml or go.mod: what the plugin depends on and how it builds."""
 

@@ -58,6 +58,7 @@ from nd_lsp.frontends.go_units import (
     UnitReads,
 )
 from nd_lsp.frontends.go_values import ConstantEvaluator, argument_of
+from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.specs.model import PdkLayout
 
 # The pre-0.60 protobuf plugin API lived beside the PDK folder: <plugins>/api instead of <plugins>/pdk/go.
@@ -108,7 +109,7 @@ def read_go(path: Path, text_: str, layout: PdkLayout) -> FileFacts:
     return facts
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class _Target:
     """The named type an expression constructs, and whether it is a pointer (`&T{}`) or a value (`T{}`).
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from tree_sitter import Node
 
@@ -23,6 +22,7 @@ from nd_lsp.frontends.facts import (
 )
 from nd_lsp.frontends.go_syntax import child, children, named_children, specs_of
 from nd_lsp.frontends.go_values import ConstantEvaluator, go_string_value
+from nd_lsp.frozen_dataclass import frozen_dataclass
 
 _DIRECTIVE = re.compile(r"^//go:(wasmexport|wasmimport)[ \t]+(.*)$")
 _MAJOR_VERSION = re.compile(r"^v\d+$")
@@ -77,7 +77,7 @@ def read_constants(scope: Node, known: dict[str, LiteralValue]) -> dict[str, Lit
     return found
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class VarDecl:
     """One package-level variable with its initialiser (when it has one)."""
 
@@ -246,7 +246,7 @@ def read_impls(root: Node, source: ByteSourceMap, types: list[TypeDecl]) -> list
     return blocks
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Directive:
     kind: str  # "wasmexport" | "wasmimport"
     words: tuple[tuple[str, Span], ...]  # each argument with its span

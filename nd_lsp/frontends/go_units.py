@@ -29,6 +29,7 @@ from nd_lsp.frontends.facts import (
     Span,
 )
 from nd_lsp.frontends.moved_facts import shifted
+from nd_lsp.frozen_dataclass import frozen_dataclass
 
 MAX_FILES = 8
 _KEPT_PER_FILE = 256  # declarations kept beyond those of the last read
@@ -38,7 +39,7 @@ T = TypeVar("T")
 TargetLookup = tuple[str, bool, str, Span] | None
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class LocalCallSite:
     """A call of a package function by its bare name (`helper(x)`): a wrapper of a host function, or a
     function of another file of the package, may be behind it."""
@@ -80,7 +81,7 @@ _MOVED_LISTS = (
 )
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class FunctionSummary:
     """What a function declaration says of itself without positions: its name, parameters and result."""
 

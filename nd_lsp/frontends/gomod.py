@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from nd_lsp.frontends.facts import BuildFacts, Dependency, Span
+from nd_lsp.frozen_dataclass import frozen_dataclass
 
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|`[^`]*`|\S+')
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class _Token:
     text: str
     column: int  # code-point column of the token on its line

@@ -27,7 +27,6 @@ from nd_lsp.frontends.python_scope import (
     ModuleIndex,
     Scope,
     decorator_named,
-    index_module,
     is_mutating_call,
 )
 from nd_lsp.frontends.python_syntax import (
@@ -41,6 +40,7 @@ from nd_lsp.frontends.python_syntax import (
     parse_file,
     walk_scope,
 )
+from nd_lsp.frontends.python_units import index_file
 from nd_lsp.specs.model import PdkLayout
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ def _read_python(path: Path, text: str) -> FileFacts:
         facts.error = f"cannot parse: {type(exc).__name__}"
         return facts
     try:
-        index = index_module(parsed.module)
+        index = index_file(path, parsed.module, parsed.lines)
         facts.has_syntax_errors = index.has_errors
         _read_module(facts, index, SourceMap(path, text))
     except RecursionError:
@@ -203,11 +203,12 @@ def _generated_wrapper_calls(index: ModuleIndex, reader: RequestReader, path: Pa
     Python wrapper names and ignore the rest."""
     found: list[HostCall] = []
     for scoped in index.calls:
-        scope, call = scoped.scope, scoped.call
-        origin = _external_function(index, scope, call.callee, path)
+        scope = scoped.scope
+        origin = _external_function(index, scope, scoped.names, path)
         if origin is None:
             continue
         module, function = origin
+        call = scoped.call
         args = tuple(reader.value(a, scope, Substitution()) for a in call.positional)
         found.append(
             HostCall(
@@ -225,17 +226,15 @@ def _generated_wrapper_calls(index: ModuleIndex, reader: RequestReader, path: Pa
     return found
 
 
-def _external_function(
-    index: ModuleIndex, scope: Scope, callee: tuple[Leaf, ...], path: Path
-) -> tuple[str, str] | None:
-    head = callee[0].value
-    if not scope.is_module and scope.binds(head):
-        return None
+def _external_function(index: ModuleIndex, scope: Scope, callee: tuple[str, ...], path: Path) -> tuple[str, str] | None:
+    head = callee[0]
     if len(callee) == 1 and head in index.name_imports:
         module, name = index.name_imports[head]
     elif len(callee) == 2 and head in index.module_aliases:
-        module, name = index.module_aliases[head], callee[1].value
+        module, name = index.module_aliases[head], callee[1]
     else:
+        return None
+    if not scope.is_module and scope.binds(head):
         return None
     if not _is_external(module, path):
         return None
@@ -257,10 +256,11 @@ def _qualified_calls(index: ModuleIndex, source_map: SourceMap) -> list[Call]:
     """Calls of imported functions, named through the imports (`from time import sleep` -> time.sleep)."""
     found: list[Call] = []
     for scoped in index.calls:
-        scope, call = scoped.scope, scoped.call
-        callee = index.qualified(call.callee, scope)
+        scope = scoped.scope
+        callee = index.qualified_name(scoped.names, scope)
         if callee is None or scoped.in_decorator:
             continue
+        call = scoped.call
         found.append(
             Call(
                 language="python",

@@ -16,6 +16,7 @@ from nd_lsp.frontends.python_syntax import (
     CallShape,
     LiteralOf,
     assignment_targets,
+    call_shape,
     call_shapes,
     dotted_names,
     function_params,
@@ -34,26 +35,42 @@ _MUTATING_METHODS = frozenset(
 )
 
 
-@dataclass(frozen=True)
 class Binding:
     """One assignment of a name in a scope; `value` is None when the assigned value is not one node
     (a for target, an import, `a, b = ...`)."""
 
-    value: NodeOrLeaf | None
-    at: tuple[int, int]  # parso start position of the statement
+    # No dataclass: a keystroke makes one per assignment in the module (900 in a 3,000-line plugin), and a
+    # frozen dataclass takes three times as long to make.
+    __slots__ = ("at", "value")
+
+    def __init__(self, value: NodeOrLeaf | None, at: tuple[int, int]) -> None:
+        self.value = value
+        self.at = at  # parso start position of the statement
 
 
-@dataclass
 class Scope:
     """A function (or the module itself, name "") and what its names are bound to."""
 
-    name: str
-    node: BaseNode
-    params: list[str] = field(default_factory=list)
-    bindings: dict[str, list[Binding]] = field(default_factory=dict)
-    globals_declared: set[str] = field(default_factory=set)
-    decorators: list[NodeOrLeaf] = field(default_factory=list)
-    module_level: bool = False  # a def directly in the module (not in a class or another def)
+    # No dataclass: a keystroke makes one per def of the module, and a dataclass costs 0.5 ms to define.
+    __slots__ = ("bindings", "decorators", "globals_declared", "module_level", "name", "node", "params")
+
+    def __init__(
+        self,
+        name: str,
+        node: BaseNode,
+        params: list[str] | None = None,
+        bindings: dict[str, list[Binding]] | None = None,
+        globals_declared: set[str] | None = None,
+        decorators: list[NodeOrLeaf] | None = None,
+        module_level: bool = False,
+    ) -> None:
+        self.name = name
+        self.node = node
+        self.params: list[str] = [] if params is None else params
+        self.bindings: dict[str, list[Binding]] = {} if bindings is None else bindings
+        self.globals_declared: set[str] = set() if globals_declared is None else globals_declared
+        self.decorators: list[NodeOrLeaf] = [] if decorators is None else decorators
+        self.module_level = module_level  # a def directly in the module (not in a class or another def)
 
     @property
     def is_module(self) -> bool:
@@ -71,11 +88,52 @@ class Scope:
         return name in self.params or name in self.bindings
 
 
-@dataclass(frozen=True)
 class ScopedCall:
-    scope: Scope
-    call: CallShape
-    in_decorator: bool  # `@extism.import_fn(...)`: declares, runs no plugin code
+    """A call with a plain dotted callee, the scope it sits in, and the names a reader looks it up by.
+
+    Its `CallShape` is read from the tree when first asked for: most calls of a module are only ever
+    looked up by name, and re-reading all of them was a tenth of a keystroke on a 3,000-line file.
+    """
+
+    # No dataclass: the lazy `call` needs a plain class, which also costs nothing to define at import.
+    __slots__ = ("_call", "argument_names", "in_decorator", "names", "node", "scope")
+
+    def __init__(
+        self,
+        scope: Scope,
+        node: BaseNode,
+        names: tuple[str, ...],
+        argument_names: tuple[str, ...],
+        in_decorator: bool,
+        call: CallShape | None = None,
+    ) -> None:
+        self.scope = scope
+        self.node = node  # the atom_expr / power holding the call
+        self.names = names  # the callee's names: `extism.memory.alloc` -> ("extism", "memory", "alloc")
+        self.argument_names = argument_names  # the arguments that are a bare name, positional or keyword
+        self.in_decorator = in_decorator  # `@extism.import_fn(...)`: declares, runs no plugin code
+        self._call = call
+
+    @classmethod
+    def of(cls, scope: Scope, call: CallShape, in_decorator: bool) -> ScopedCall:
+        argument_names: list[str] = []
+        for argument in call.positional:
+            if argument.type == "name" and isinstance(argument, Leaf):
+                argument_names.append(argument.value)
+        for _, value in call.keywords:
+            if value.type == "name" and isinstance(value, Leaf):
+                argument_names.append(value.value)
+        names = tuple([leaf.value for leaf in call.callee])
+        return cls(scope, call.node, names, tuple(argument_names), in_decorator, call)
+
+    @property
+    def call(self) -> CallShape:
+        if self._call is None:
+            shape = call_shape(self.node)
+            if shape is None:  # a call carried over from an earlier read onto a node that holds none
+                raise LookupError(f"no call at {self.node.start_pos}")
+            self._call = shape
+        return self._call
 
 
 @dataclass
@@ -96,8 +154,8 @@ class ModuleIndex:
         """Calls of a bare name (`remember(...)`), by that name."""
         by_name: dict[str, list[ScopedCall]] = {}
         for scoped in self.calls:
-            if len(scoped.call.callee) == 1:
-                by_name.setdefault(scoped.call.callee[0].value, []).append(scoped)
+            if len(scoped.names) == 1:
+                by_name.setdefault(scoped.names[0], []).append(scoped)
         return by_name
 
     def scope_of(self, name: str) -> Scope | None:
@@ -106,12 +164,16 @@ class ModuleIndex:
 
     def qualified(self, names: tuple[Leaf, ...], scope: Scope) -> str | None:
         """`t.sleep` -> "time.sleep" through the module's imports; None for a local or unknown name."""
-        head = names[0].value
+        return self.qualified_name(tuple(n.value for n in names), scope)
+
+    def qualified_name(self, names: tuple[str, ...], scope: Scope) -> str | None:
+        """`qualified` of the names as text."""
+        head = names[0]
+        if head not in self.module_aliases and head not in self.name_imports:
+            return None  # what most calls of a module get: asked first, as it is the cheapest question
         if scope.binds(head) and not scope.is_module:
             return None
-        if self.module_scope.bindings.get(head) and head not in self.module_aliases and head not in self.name_imports:
-            return None
-        rest = [n.value for n in names[1:]]
+        rest = names[1:]
         if head in self.module_aliases:
             return ".".join([self.module_aliases[head], *rest])
         if head in self.name_imports:
@@ -166,15 +228,14 @@ def index_module(module: Module) -> ModuleIndex:
     A scope sees its own statements: the module's top level and the decorators of its defs, or a def's
     body. Class bodies, lambdas and a def's header belong to no scope's walk.
     """
-    walk = _ModuleWalk(module)
-    walk.run()
-    aliases, names, nodes = _imports(walk.imports)
-    every_call = [call for owner in [walk.module_scope, *walk.functions] for call in walk.calls[id(owner)]]
-    return ModuleIndex(module, walk.module_scope, walk.functions, aliases, names, nodes, every_call, walk.has_errors)
+    walk = ModuleWalk(module)
+    walk.run(module)
+    return walk.index()
 
 
-class _ModuleWalk:
-    """The state of `index_module`'s walk: what it found so far."""
+class ModuleWalk:
+    """The state of `index_module`'s walk: what it found so far. Walking the module's top-level
+    statements one by one, in order, finds what one walk of the module finds."""
 
     def __init__(self, module: Module) -> None:
         self.module = module
@@ -184,10 +245,34 @@ class _ModuleWalk:
         self.imports: list[Import] = []  # anywhere in the module, in source order
         self.has_errors = False
 
-    def run(self) -> None:
+    def index(self) -> ModuleIndex:
+        aliases, names, nodes = _imports(self.imports)
+        every_call = [call for owner in [self.module_scope, *self.functions] for call in self.calls[id(owner)]]
+        return ModuleIndex(
+            self.module, self.module_scope, self.functions, aliases, names, nodes, every_call, self.has_errors
+        )
+
+    def add(self, other: ModuleWalk) -> None:
+        """Add what `other` found, walking a later statement of the same module, as if this walk had."""
+        self.functions += other.functions
+        for scope in other.functions:
+            self.calls[id(scope)] = other.calls[id(scope)]
+        module_scope = self.module_scope
+        for name, bindings in other.module_scope.bindings.items():
+            module_scope.bindings.setdefault(name, []).extend(bindings)
+        module_scope.globals_declared.update(other.module_scope.globals_declared)
+        self.calls[id(module_scope)] += [
+            ScopedCall(module_scope, c.node, c.names, c.argument_names, c.in_decorator, c.call)
+            for c in other.calls[id(other.module_scope)]
+        ]
+        self.imports += other.imports
+        self.has_errors = self.has_errors or other.has_errors
+
+    def run(self, root: BaseNode) -> None:
+        """Walk `root`: the module, or one of its top-level statements."""
         scope: Scope | None = self.module_scope
         # Only inner nodes go on the stack (leaves are two thirds of a tree); scope changes are marks on it.
-        stack: list[BaseNode | _Enter] = [self.module]
+        stack: list[BaseNode | _Enter] = [root]
         while stack:
             node = stack.pop()
             if isinstance(node, _Enter):
@@ -227,8 +312,10 @@ class _ModuleWalk:
         """A statement that binds names, or a call, seen by `scope`."""
         kind = node.type
         if kind == "atom_expr" or kind == "power":
-            in_decorator = node.parent is not None and node.parent.type == "decorator"
-            self.calls[id(scope)].extend(ScopedCall(scope, call, in_decorator) for call in call_shapes(node))
+            call = call_shape(node)
+            if call is not None:
+                in_decorator = node.parent is not None and node.parent.type == "decorator"
+                self.calls[id(scope)].append(ScopedCall.of(scope, call, in_decorator))
             return
         _bind_node(scope, node)
         if isinstance(node, Import):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -49,6 +48,7 @@ from nd_lsp.frontends.rust_units import (
     units_of,
 )
 from nd_lsp.frontends.rust_values import Locals, ValueReader, format_prefix, read_constants
+from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.specs.model import PdkLayout
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ _FORMAT_MACRO = "format!"
 _MACRO_PARAMETER = "__nd_lsp_macro_parameter_"  # stands for `$t` when a user macro's body is parsed
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class _Outer:
     """Where a re-parsed macro body sits in the real file."""
 

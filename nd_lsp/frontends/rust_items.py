@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from tree_sitter import Node
 
 from nd_lsp.frontends.byte_source_map import ByteSourceMap
@@ -21,6 +19,7 @@ from nd_lsp.frontends.facts import (
 from nd_lsp.frontends.rust_scope import UseScope
 from nd_lsp.frontends.rust_syntax import attribute_arguments, attribute_path, attributes_of, last_segment_node, path_of
 from nd_lsp.frontends.rust_values import literal_value
+from nd_lsp.frozen_dataclass import frozen_dataclass
 
 # extism-pdk attribute names (the Wasm runtime's, not Navidrome's API)
 PLUGIN_FN_ATTRIBUTE = "plugin_fn"
@@ -29,7 +28,7 @@ DEFAULT_IMPORT_NAMESPACE = "extism:host/user"  # what `#[host_fn]` uses without 
 DEFAULT_TRAIT = "Default"
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class RustFileContext:
     """What every extractor of one file needs: positions, `use` bindings and the PDK crate name."""
 

@@ -9,9 +9,10 @@ from tree_sitter import Node
 
 from nd_lsp.frontends.byte_source_map import node_text as text
 from nd_lsp.frontends.rust_syntax import PATH_NODES, path_of, walk_all
+from nd_lsp.frozen_dataclass import frozen_dataclass
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class UseItem:
     """One leaf of a use tree: `use a::b::{C as D}` binds D to (a, b, C)."""
 

@@ -20,6 +20,7 @@ from nd_lsp.frontends.facts import FileFacts
 from nd_lsp.frontends.moved_facts import shifted
 from nd_lsp.frontends.rust_syntax import path_of, walk
 from nd_lsp.frontends.rust_values import is_mutable_static
+from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.specs.model import PdkLayout
 
 # Siblings an item reads back to (its attributes): they belong to the unit of the item after them.
@@ -31,7 +32,7 @@ MAX_FILES = 8
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Unit:
     """Consecutive top-level nodes: leading attributes / comments, then one item."""
 
@@ -41,7 +42,7 @@ class Unit:
     has_error: bool  # broken code: its facts are read afresh every time
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Summary:
     """What a unit says that needs nothing from the rest of the file."""
 

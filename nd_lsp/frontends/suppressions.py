@@ -12,7 +12,9 @@ _COMMENT_MARKERS: dict[Language, tuple[str, ...]] = {
     "python": ("#",),
     "manifest": (),
 }
-_DIRECTIVE = re.compile(r"nd-lsp:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?")
+# Compiled on first use (re caches it): most plugins have no directive, and `nd-lsp check` should not pay
+# for compiling it.
+_DIRECTIVE = r"nd-lsp:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?"
 
 
 def find_suppressions(text: str, language: Language) -> list[Suppression]:
@@ -27,7 +29,7 @@ def find_suppressions(text: str, language: Language) -> list[Suppression]:
         starts = [line.find(m) for m in markers if m in line]
         if not starts:
             continue
-        match = _DIRECTIVE.search(line, min(starts))
+        match = re.compile(_DIRECTIVE).search(line, min(starts))
         if match is None:
             continue
         codes = match.group(1)

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from nd_lsp.frontends.facts import ImplBlock, PdkItemUse, PluginFacts, Registration, Span
+from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.rules.finding import TextEdit
 from nd_lsp.specs.model import Capability, CapabilityMethod, RustMacro, RustTrait, Spec
 
-_RESULT = re.compile(r"->\s*Result<\s*(?P<ok>.+?)\s*,\s*(?P<err>[\w:]+)\s*>\s*$")
-_PARAM_NAME = re.compile(r"(?<=[(,])\s*(?!self\b)(\w+)\s*:(?!:)")
+# Regular expressions as text, compiled on first use (re caches them): a check compiles only those it needs.
+_RESULT = r"->\s*Result<\s*(?P<ok>.+?)\s*,\s*(?P<err>[\w:]+)\s*>\s*$"
+_PARAM_NAME = r"(?<=[(,])\s*(?!self\b)(\w+)\s*:(?!:)"
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class TraitImpl:
     """An `impl <PDK trait> for <type>` of the plugin."""
 
@@ -23,7 +24,7 @@ class TraitImpl:
     trait: RustTrait
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class MacroUse:
     """A register macro invocation the spec knows."""
 
@@ -49,15 +50,31 @@ def trait_of(spec: Spec, impl: ImplBlock, file_uses: list[PdkItemUse]) -> tuple[
     trait name under a `use nd_pdk::<module>::*` glob."""
     path = impl.trait_path
     crate = spec.layout.rust_crate
-    for capability in spec.capabilities:
-        trait = next((t for t in capability.rust_traits if t.name == impl.trait), None)
-        if trait is None:
-            continue
+    for capability, trait in _traits_named(spec).get(impl.trait, ()):
         if len(path) >= 3 and path[0] == crate and path[1] == capability.rust_module:
             return capability, trait
         if len(path) == 1 and any(u.path == (capability.rust_module,) for u in file_uses):
             return capability, trait
     return None
+
+
+_TRAITS_BY_SPEC: dict[int, tuple[Spec, dict[str, list[tuple[Capability, RustTrait]]]]] = {}
+
+
+def _traits_named(spec: Spec) -> dict[str, list[tuple[Capability, RustTrait]]]:
+    """The spec's PDK traits by name, in capability order. Built once per spec: three rules ask for every
+    impl of a plugin on every keystroke. Keyed by identity (specs are loaded once and kept; the spec is
+    held with its index so the id is never reused)."""
+    cached = _TRAITS_BY_SPEC.get(id(spec))
+    if cached is None:
+        index: dict[str, list[tuple[Capability, RustTrait]]] = {}
+        for capability in spec.capabilities:
+            for trait in capability.rust_traits:
+                named = index.setdefault(trait.name, [])
+                if all(known is not capability for known, _ in named):  # the first trait of that name wins
+                    named.append((capability, trait))
+        cached = _TRAITS_BY_SPEC[id(spec)] = (spec, index)
+    return cached[1]
 
 
 def pdk_registrations(plugin: PluginFacts) -> list[Registration]:
@@ -121,10 +138,10 @@ def method_stub(
     Navidrome logs (a `todo!()` would panic inside the plugin)."""
     signature = method.rust_signature.strip().rstrip(";")
     # A stub does not read its request: `_req` keeps rustc's unused-variable warning away.
-    signature = _PARAM_NAME.sub(lambda m: m.group(0).replace(m.group(1), "_" + m.group(1), 1), signature)
+    signature = re.sub(_PARAM_NAME, lambda m: m.group(0).replace(m.group(1), "_" + m.group(1), 1), signature)
     named, glob = names_in_scope(uses, capability.rust_module)
     module_types = {t.name for t in capability.types}
-    result = _RESULT.search(signature)
+    result = re.search(_RESULT, signature)
     error_type = result.group("err") if result else ""
     qualified = f"{spec.layout.rust_crate}::{capability.rust_module}::"
     for name in sorted(module_types | ({error_type} if error_type else set())):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from nd_lsp.frontends.facts import JsonMember, JsonNode, Position, Span
+from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.rules.context import RuleContext
 from nd_lsp.rules.finding import Finding, Rule, Severity
 from nd_lsp.rules.manifest_slots import SchemaPath, manifest_slots
@@ -39,8 +39,10 @@ STRINGS = frozenset({"title", "description", "pattern", "format", "$ref", "$id",
 BOOLEANS = frozenset({"uniqueItems", "readOnly", "writeOnly", "deprecated"})
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class SchemaProblem:
+    """A place where a config schema is not valid JSON Schema, and why."""
+
     span: Span
     message: str
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 
+from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.specs.model import CronGrammar
 
 TIMEZONE_PREFIXES = ("TZ=", "CRON_TZ=")
@@ -27,15 +27,18 @@ MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", 
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 MONTH_NAMES = {name: number for number, name in enumerate(MONTHS, start=1)}
 WEEKDAY_NAMES = {name: number for number, name in enumerate(WEEKDAYS)}
+# Regular expressions as text, compiled on first use (re caches them): a check compiles only those it needs.
 # strconv.Atoi: an optional sign and decimal digits; strconv.ParseUint(s, 10, 0): digits only.
-ATOI = re.compile(r"[+-]?[0-9]+")
-DIGITS = re.compile(r"[0-9]+")
+ATOI = r"[+-]?[0-9]+"
+DIGITS = r"[0-9]+"
 # One `<number><unit>` piece of a Go duration: digits, an optional fraction, then the unit letters.
-DURATION_PIECE = re.compile(r"([0-9]*)(?:\.([0-9]*))?([^0-9.]*)")
+DURATION_PIECE = r"([0-9]*)(?:\.([0-9]*))?([^0-9.]*)"
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class FieldBounds:
+    """The range of one cron field, and the names it accepts (months, weekdays)."""
+
     name: str
     low: int
     high: int
@@ -163,7 +166,7 @@ def _int_or_name(text: str, bounds: FieldBounds) -> int:
 
 
 def _non_negative_int(text: str) -> int:
-    if not ATOI.fullmatch(text):
+    if not re.fullmatch(ATOI, text):
         raise CronError(f"failed to parse int from {text!r}")
     number = int(text)
     if number < 0:
@@ -211,7 +214,7 @@ def _random_field_value(text: str, bounds: FieldBounds) -> str:
 def _random_bound(text: str, default: int, which: str) -> int:
     if text == "":
         return default
-    if not DIGITS.fullmatch(text):
+    if not re.fullmatch(DIGITS, text):
         raise CronError(f"invalid random range {which}: {text}")
     return int(text)
 
@@ -225,7 +228,7 @@ def _is_go_duration(text: str) -> bool:
         return False
     total, position = 0, 0
     while position < len(rest):
-        piece = DURATION_PIECE.match(rest, position)
+        piece = re.compile(DURATION_PIECE).match(rest, position)
         if piece is None or piece.end() == position:
             return False
         whole, fraction, unit_name = piece.group(1), piece.group(2) or "", piece.group(3)

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from nd_lsp.frontends.facts import PdkItemUse, Position, Span
+from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.rules.context import RuleContext
 from nd_lsp.rules.finding import Finding, Fix, Rule, Severity, TextEdit
 from nd_lsp.specs.model import Capability, Spec, TypeDef
 
-_PATH_BEFORE = re.compile(r"[\w:]*$")
+# Regular expressions as text, compiled on first use (re caches them): a check compiles only those it needs.
+_PATH_BEFORE = r"[\w:]*$"
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class _Replacement:
     """Where a deprecated alias points: `types.ArtistRef` -> module "types", item "ArtistRef"."""
 
@@ -110,7 +111,7 @@ def _fixes(ctx: RuleContext, use: PdkItemUse, replacement: _Replacement) -> list
 
 def _rust_edits(ctx: RuleContext, use: PdkItemUse, replacement: _Replacement, lines: list[str]) -> list[TextEdit]:
     line = lines[use.span.start.line]
-    written = _PATH_BEFORE.search(line[: use.span.start.column])
+    written = re.search(_PATH_BEFORE, line[: use.span.start.column])
     path = (
         f"{ctx.spec.layout.rust_crate}::{ctx.spec.layout.rust_types_module or replacement.module}::{replacement.item}"
     )

@@ -5,12 +5,12 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from nd_lsp.frontends.facts import Language, Span
+from nd_lsp.frozen_dataclass import frozen_dataclass
 
 if TYPE_CHECKING:
     from nd_lsp.rules.context import RuleContext
@@ -29,7 +29,7 @@ class Severity(str, Enum):
         return {"error": 3, "warning": 2, "information": 1, "hint": 0}[self.value]
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class TextEdit:
     """Replace `span` (which may be empty: an insertion) with `new_text`."""
 
@@ -37,22 +37,28 @@ class TextEdit:
     new_text: str
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Fix:
+    """A quick fix: the edits, how safe they are to apply, and whether the editor may prefer it."""
+
     title: str
     edits: tuple[TextEdit, ...]
     applicability: Literal["safe", "unsafe", "display"] = "safe"
     preferred: bool = False
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Related:
+    """Another place a finding points to, with what it is."""
+
     span: Span
     message: str
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Finding:
+    """One problem a rule found: where, how severe, the message, and the fixes."""
+
     code: str
     name: str
     severity: Severity
@@ -71,7 +77,7 @@ class Finding:
         return f"{DOCS_URL}#{self.code.lower()}-{self.name}"
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class RuleDoc:
     """The sections of a rule's docstring: *What it does*, *Why is this bad?*, *Example*, *Use instead*."""
 

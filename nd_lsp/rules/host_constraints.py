@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
 from nd_lsp.frontends.facts import Argument, HostCall, LiteralValue, Span
+from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.rules.context import RuleContext
 from nd_lsp.rules.finding import Finding, Rule, Severity
 from nd_lsp.rules.plugin_api import resolve_host_call
@@ -18,9 +18,10 @@ RULE_BY_KIND = {"cron": "ND205", "url": "ND206"}
 GENERIC_RULE = "ND209"
 # Kinds this module can judge from one value; cron and url have rules of their own.
 VALUE_KINDS = frozenset({"non_empty", "positive", "max_bytes", "max_value", "unset", "contains"})
-_SIZE = re.compile(r"^\s*(\d+)\s*([KMG]i?B)?\s*$", re.IGNORECASE)
+# Regular expressions as text, compiled on first use (re caches them): a check compiles only those it needs.
+_SIZE = r"(?i)^\s*(\d+)\s*([KMG]i?B)?\s*$"
 _SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
-_DOC_LINE = re.compile(r"^([A-Za-z_][\w.]*):\s+(.+)$")
+_DOC_LINE = r"^([A-Za-z_][\w.]*):\s+(.+)$"
 _CONSEQUENCE = {
     Severity.ERROR: "Navidrome rejects the call at run time",
     Severity.WARNING: "the call does not do what it seems to at run time",
@@ -34,7 +35,7 @@ def rule_for(constraint: Constraint) -> str:
     return constraint.rule or RULE_BY_KIND.get(constraint.kind, GENERIC_RULE)
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class ConstrainedArgument:
     """The argument (or struct/dict entry) of one host call that a constraint of its function is about."""
 
@@ -121,7 +122,7 @@ def _comparable(name: str) -> str:
 
 def parse_limit(text: str) -> int | None:
     """A numeric limit of a constraint: "256", "5000", "1048576", "1MB" (1024-based, as the host counts)."""
-    match = _SIZE.match(text)
+    match = re.match(_SIZE, text)
     if match is None:
         return None
     unit = (match.group(2) or "")[:1].lower()
@@ -213,7 +214,7 @@ def explanation_of(constraint: Constraint) -> str:
     text = constraint.text.strip()
     if not text:
         return ""
-    doc_line = _DOC_LINE.match(text)
+    doc_line = re.match(_DOC_LINE, text)
     if doc_line is not None:
         return f'Navidrome documents {doc_line.group(1)} as "{doc_line.group(2).rstrip(".")}".'
     return text if text.endswith((".", "!", "?")) else text + "."

@@ -8,8 +8,9 @@ import re
 from nd_lsp.frontends.facts import JsonMember, JsonNode, Position, Span
 from nd_lsp.rules.finding import TextEdit
 
-_LEADING_WHITESPACE = re.compile(r"[ \t]*")
-_FIRST_KEY_INDENT = re.compile(r"^([ \t]+)\"", re.M)
+# Regular expressions as text, compiled on first use (re caches them): a check compiles only those it needs.
+_LEADING_WHITESPACE = r"[ \t]*"
+_FIRST_KEY_INDENT = r"(?m)^([ \t]+)\""
 DEFAULT_INDENT = "  "
 
 
@@ -19,7 +20,7 @@ def newline_of(text: str) -> str:
 
 def indent_unit(text: str) -> str:
     """The file's indentation step: the indentation of its first indented key (two spaces when flat)."""
-    match = _FIRST_KEY_INDENT.search(text)
+    match = re.search(_FIRST_KEY_INDENT, text)
     return match.group(1) if match else DEFAULT_INDENT
 
 
@@ -31,13 +32,13 @@ def _line(text: str, line: int) -> str:
 def _own_line_indent(text: str, position: Position) -> str | None:
     """The indentation of a line when `position` is its first non-blank character, else None."""
     line = _line(text, position.line)
-    indent = _LEADING_WHITESPACE.match(line)
+    indent = re.match(_LEADING_WHITESPACE, line)
     width = indent.end() if indent else 0
     return line[:width] if width == position.column else None
 
 
 def _line_indent(text: str, line: int) -> str:
-    match = _LEADING_WHITESPACE.match(_line(text, line))
+    match = re.match(_LEADING_WHITESPACE, _line(text, line))
     return match.group() if match else ""
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from nd_lsp.frontends.facts import JsonMember, JsonNode, Position, Span
+from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.rules.context import RuleContext
 from nd_lsp.rules.finding import Finding, Fix, Related, Rule, Severity
 from nd_lsp.rules.manifest_edits import remove_member, rename_key
@@ -64,7 +64,7 @@ def _dotted(path: SchemaPath) -> str:
     return ".".join(path) if path else "the manifest"
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class KeyHistory:
     """In which versions the manifest schema has a key at a path."""
 

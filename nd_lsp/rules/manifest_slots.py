@@ -10,14 +10,15 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.specs.model import Spec
 
 SchemaPath = tuple[str, ...]
 
-_QUOTED_EXAMPLE = re.compile(r"'([^']+)'")
+# Regular expressions as text, compiled on first use (re caches them): a check compiles only those it needs.
+_QUOTED_EXAMPLE = r"'([^']+)'"
 _JSON_SCHEMA_WORDS = "JSON Schema"
 
 # dustin/go-humanize ParseBytes (v1.0.1), which Navidrome uses for sizes: decimal SI and binary IEC
@@ -52,11 +53,11 @@ _SIZE_UNITS: dict[str, int] = {
 }
 # unicode.IsSpace, which strings.TrimSpace uses (Python's str.strip() also strips \x1c-\x1f).
 _GO_SPACE = " \t\n\v\f\r\x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B)))
-_GO_FLOAT = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)")
+_GO_FLOAT = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)"
 MAX_UINT64 = 2**64
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class ByteSize:
     """The outcome of Navidrome's size parser: bytes, or the error it reports."""
 
@@ -73,7 +74,7 @@ def parse_byte_size(text: str) -> ByteSize:
         numeric += 1
     number = text[:numeric].replace(",", "")
     # Go's unicode.IsDigit also accepts non-ASCII digits, which strconv.ParseFloat then rejects.
-    if not number.isascii() or _GO_FLOAT.fullmatch(number) is None:
+    if not number.isascii() or re.fullmatch(_GO_FLOAT, number) is None:
         return ByteSize(error=f'"{text[:numeric]}" is not a number')
     amount = float(number)
     if math.isinf(amount):
@@ -87,7 +88,7 @@ def parse_byte_size(text: str) -> ByteSize:
     return ByteSize(int(total))
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class ManifestSlots:
     """Paths (keys from the manifest root) of values with their own grammar."""
 
@@ -118,7 +119,7 @@ def _describes_json_schema(node: Mapping[str, Any], description: str) -> bool:
 
 
 def _describes_byte_size(description: str) -> bool:
-    examples = _QUOTED_EXAMPLE.findall(description)
+    examples = re.findall(_QUOTED_EXAMPLE, description)
     return (
         "size" in description.lower()
         and bool(examples)

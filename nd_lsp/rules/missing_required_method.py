@@ -200,11 +200,12 @@ def _go_stub_fix(
     return [Fix("Implement missing methods", (edit,), preferred=True)]
 
 
-_GO_SIGNATURE = re.compile(r"^\s*(?P<name>\w+)\((?P<params>[^)]*)\)\s*(?P<results>.*)$")
+# Regular expressions as text, compiled on first use (re caches them): a check compiles only those it needs.
+_GO_SIGNATURE = r"^\s*(?P<name>\w+)\((?P<params>[^)]*)\)\s*(?P<results>.*)$"
 
 
 def _go_stub(receiver: str, alias: str, capability: Capability, method: CapabilityMethod) -> str:
-    match = _GO_SIGNATURE.match(method.go_signature.removeprefix("func "))
+    match = re.match(_GO_SIGNATURE, method.go_signature.removeprefix("func "))
     if match is None:
         return ""
     params = _qualified(match.group("params"), alias, capability)

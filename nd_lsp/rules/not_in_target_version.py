@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from nd_lsp.frontends.facts import HostCall, PdkItemUse, PluginFacts, Span
+from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.rules.context import RuleContext
 from nd_lsp.rules.finding import Finding, Rule, Severity
 from nd_lsp.specs.history import ApiHistory
@@ -15,7 +15,7 @@ from nd_lsp.specs.loader import MASTER, version_key
 HOST_CALL_KINDS = {"rust_wrapper": "rust_host", "go_wrapper": "go_host", "python_wrapper": "python_host"}
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class ItemUse:
     """One place where the plugin names an API item: the history key and how to show it."""
 

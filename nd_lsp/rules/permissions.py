@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Literal
 
 from nd_lsp.check.discovery import plugin_source_files
 from nd_lsp.frontends.facts import HostCall, HostImport, JsonMember, JsonNode, ManifestFacts, Position, Span
+from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.rules.context import RuleContext
 from nd_lsp.rules.finding import Fix, TextEdit
 from nd_lsp.rules.manifest_edits import insert_member, replace_value
@@ -51,8 +51,10 @@ def canonical_key(known: Iterable[str], key: str) -> str | None:
     return next((k for k in known if k.casefold() == folded), None)
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class DeclaredPermission:
+    """A permission the manifest declares, with the member that declares it."""
+
     key: str  # canonical permission key of the spec
     member: JsonMember  # the manifest member that declares it (the last one when repeated)
 
@@ -61,7 +63,7 @@ class DeclaredPermission:
         return self.member.value
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class ManifestPermissions:
     """The manifest's permissions object and what it declares."""
 
@@ -136,7 +138,7 @@ def add_permission_fix(ctx: RuleContext, manifest: ManifestPermissions, permissi
 # --- the code side -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class PermissionNeed:
     """One place in the code that works only when the manifest declares `permission`."""
 
@@ -237,7 +239,7 @@ def permission_needs(ctx: RuleContext) -> list[PermissionNeed]:
 # --- is a declared permission used? --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class CodeUsage:
     """What the code touches, as far as the analysis can tell."""
 

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Literal
 
 from nd_lsp.frontends.facts import ExportDef, HostCall, HostImport, Language, PluginFacts, Registration, Span
+from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.rules.context import RuleContext
 from nd_lsp.specs.model import Capability, CapabilityMethod, HostFunction, HostService, Spec
 
 ExportOrigin = Literal["macro", "plugin_fn", "wasmexport", "python_plugin_fn", "go_package"]
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class PluginExport:
     """One wasm export the built plugin will have, and the code that produces it."""
 
@@ -118,6 +117,8 @@ def suggest(name: str, candidates: Iterable[str], *, limit: int = 1) -> list[str
     A prefix every candidate shares (`nd_`, `register_`) is left out of the comparison: it would make
     any two names look alike (`nd_test_users` is no typo of `nd_get_artist_url`).
     """
+    import difflib  # for did-you-mean only: a check that suggests nothing need not import it (~1 ms)
+
     pool = sorted(set(candidates) - {name})
     shared = _shared_prefix(pool)
     lowered = name.lower()

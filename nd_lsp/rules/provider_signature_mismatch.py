@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from nd_lsp.frontends.facts import ImplBlock, MethodDef, PackageImport, Span
+from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.rules.context import RuleContext
 from nd_lsp.rules.finding import Finding, Fix, Related, Rule, Severity, TextEdit
 from nd_lsp.rules.plugin_api import capability_for_go_package
@@ -18,7 +17,7 @@ _SHORTEST_PREFIX = 6  # `GetArtistBio` for GetArtistBiography; shorter prefixes 
 _GO_ERROR = "error"  # Go's built-in error type: every provider method returns it last
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class _Provided:
     """A type handed to a capability package (by Register or by an interface assertion)."""
 
@@ -30,8 +29,10 @@ class _Provided:
     asserted: bool = False  # named by `var _ pkg.XProvider = (*T)(nil)`: the compiler checks it
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class _Mismatch:
+    """Where a method differs from the provider method it looks like, and how."""
+
     span: Span
     what: str  # what differs, for the message
 
@@ -186,6 +187,7 @@ def _intended_method(capability: Capability, name: str, all_names: set[str]) -> 
     prefixed = [m for m in candidates if len(name) >= _SHORTEST_PREFIX and m.name.startswith(name)]
     if len(prefixed) == 1:
         return prefixed[0]
+    import difflib  # for did-you-mean only: a check that suggests nothing need not import it (~1 ms)
     scored = sorted(
         ((difflib.SequenceMatcher(None, name.lower(), m.name.lower()).ratio(), m.name, m) for m in candidates),
         key=lambda item: (-item[0], item[1]),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib
-import pkgutil
+import os
 
 import nd_lsp.rules as rules_package
 from nd_lsp.rules.finding import Rule
@@ -24,11 +24,22 @@ def _subclasses(cls: type[Rule]) -> list[type[Rule]]:
 @functools.lru_cache(maxsize=1)
 def all_rules() -> tuple[type[Rule], ...]:
     """Every rule, ordered by code."""
-    for module in pkgutil.iter_modules(rules_package.__path__):
-        if module.name not in _INFRASTRUCTURE and not module.name.startswith("_"):
-            importlib.import_module(f"{rules_package.__name__}.{module.name}")
+    for name in _rule_modules():
+        importlib.import_module(f"{rules_package.__name__}.{name}")
     by_code = {rule.code: rule for rule in _subclasses(Rule)}
     return tuple(by_code[code] for code in sorted(by_code))
+
+
+def _rule_modules() -> list[str]:
+    """The modules of the package but its infrastructure and private helpers, read from its folder
+    (pkgutil would cost ~0.5 ms to import on every check)."""
+    names = {
+        entry.removesuffix(".py")
+        for folder in rules_package.__path__
+        for entry in os.listdir(folder)
+        if entry.endswith(".py")
+    }
+    return sorted(n for n in names if n not in _INFRASTRUCTURE and not n.startswith("_") and n.isidentifier())
 
 
 def rule_by_code(code: str) -> type[Rule] | None:

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from nd_lsp.frontends.facts import Argument, Entry, HostCall, Span
+from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.rules.context import RuleContext
 from nd_lsp.rules.finding import Finding, Fix, Rule, Severity, TextEdit
 from nd_lsp.rules.plugin_api import suggest
 from nd_lsp.specs.model import HostFunction, HostService, Spec, TypeDef
 
-_INT = re.compile(r"^u?int(8|16|32|64)?$")
-_FLOAT = re.compile(r"^float(32|64)$")
+_INTS = frozenset(f"{sign}int{bits}" for sign in ("", "u") for bits in ("", "8", "16", "32", "64"))
+_FLOATS = frozenset({"float32", "float64"})
 _BYTES = "[]byte"
 # Constraint kinds whose check fails on the zero value ("" or 0) of the parameter they are about.
 _ZERO_REJECTED = frozenset({"non_empty", "positive", "cron", "url", "contains"})
@@ -34,7 +33,7 @@ _JSON_KIND = {
 }
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Slot:
     """One key the host reads: its JSON name, Go type, and whether leaving it out is normal."""
 
@@ -43,7 +42,7 @@ class Slot:
     optional: bool = False
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Shape:
     """The keys of one JSON object the host reads (a request, or a struct inside it)."""
 
@@ -267,9 +266,9 @@ def _expected_kinds(go_type: str) -> frozenset[str] | None:
     """Python literal kinds that encode to the JSON a Go type decodes; None when anything may do."""
     if go_type == "string":
         return frozenset({"str", "fstring"})
-    if _INT.match(go_type):
+    if go_type in _INTS:
         return frozenset({"int"})
-    if _FLOAT.match(go_type):
+    if go_type in _FLOATS:
         return frozenset({"int", "float"})
     if go_type == "bool":
         return frozenset({"bool"})
@@ -285,9 +284,9 @@ def _expected_kinds(go_type: str) -> frozenset[str] | None:
 def _describe(go_type: str) -> str:
     if go_type == "string":
         return "a string"
-    if _INT.match(go_type):
+    if go_type in _INTS:
         return "an integer"
-    if _FLOAT.match(go_type):
+    if go_type in _FLOATS:
         return "a number"
     if go_type == "bool":
         return "a boolean"

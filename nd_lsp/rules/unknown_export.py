@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator
 
 from nd_lsp.frontends.extism_python import EXPORT_DECORATOR, EXTISM_MODULE
@@ -151,6 +150,8 @@ def _imports_extism(ctx: RuleContext, definition: ExportDef) -> bool:
 
 
 def _suggestion(name: str, exports: tuple[str, ...], prefix: str) -> str | None:
+    import difflib  # for did-you-mean only: a check that suggests nothing need not import it (~1 ms)
+
     if prefix and name.startswith(prefix):
         found = suggest(name, exports)
         return found[0] if found else None

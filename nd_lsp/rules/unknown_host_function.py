@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from nd_lsp.frontends.extism_python import EXTISM_MODULE, IMPORT_DECORATOR
 from nd_lsp.frontends.facts import HostCall, HostImport, PackageImport, Span
+from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.rules.context import RuleContext
 from nd_lsp.rules.finding import Finding, Fix, Related, Rule, Severity, TextEdit
 from nd_lsp.rules.plugin_api import resolve_host_call, suggest
@@ -22,7 +22,7 @@ EXTISM_KERNEL_NAMESPACE = "extism:host/env"
 EXTISM_IMPORT_DECORATOR = f"{EXTISM_MODULE}.{IMPORT_DECORATOR}"
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Unknown:
     """A host function name the target spec lacks: how to name it, and what the same service offers."""
 
@@ -273,6 +273,8 @@ def _go_service(spec: Spec, function: str) -> HostService | None:
 
 
 def _similar(a: str, b: str) -> float:
+    import difflib  # for did-you-mean only: a check that suggests nothing need not import it (~1 ms)
+
     return difflib.SequenceMatcher(None, a, b).ratio()
 
 

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from nd_lsp.frontends.facts import PdkItemUse
+from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.rules.context import RuleContext
 from nd_lsp.rules.finding import Finding, Fix, Rule, Severity, TextEdit
 from nd_lsp.rules.plugin_api import suggest
 from nd_lsp.specs.model import Capability, CapabilityMethod, Spec
 
-_RUST_TYPE_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Regular expressions as text, compiled on first use (re caches them): a check compiles only those it needs.
+_RUST_TYPE_WORD = r"[A-Za-z_][A-Za-z0-9_]*"
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class _Module:
     """One PDK package/module and the items the spec knows in it."""
 
@@ -136,7 +137,7 @@ def _rust_extra_items(capability: Capability) -> frozenset[str]:
 def _rust_error_type(method: CapabilityMethod) -> Iterator[str]:
     """`-> Result<ArtistBiographyResponse, Error>` names the module's error type last."""
     _, arrow, result = method.rust_signature.partition("->")
-    words = _RUST_TYPE_WORD.findall(result) if arrow else []
+    words = re.findall(_RUST_TYPE_WORD, result) if arrow else []
     if len(words) >= 2:
         yield words[-1]
 

@@ -6,16 +6,17 @@ import ipaddress
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Literal
 
 from nd_lsp.frontends.facts import JsonNode, Span
+from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.rules.context import RuleContext
 from nd_lsp.rules.finding import Finding, Fix, Related, Rule, Severity, TextEdit
 from nd_lsp.rules.host_constraints import ConstrainedArgument, constrained_arguments
 
 REQUIRED_HOSTS = "requiredHosts"
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+# Regular expressions as text, compiled on first use (re caches them): a check compiles only those it needs.
+_SCHEME = r"^([A-Za-z][A-Za-z0-9+.-]*):"
 # What Go's net.IP IsLoopback/IsPrivate/IsLinkLocalUnicast/IsLinkLocalMulticast cover.
 _BLOCKED_NETWORKS = tuple(
     ipaddress.ip_network(n)
@@ -35,7 +36,7 @@ _BLOCKED_NETWORKS = tuple(
 EmptyList = Literal["public", "deny"]
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class UrlPolicy:
     """How a host function checks URLs, from its `url` constraint's value: "http,https;empty=public"."""
 
@@ -51,7 +52,7 @@ class UrlPolicy:
         return UrlPolicy(schemes, empty)
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Allowlist:
     """`permissions.<key>.requiredHosts` of manifest.json, with where to point and to insert."""
 
@@ -66,15 +67,17 @@ class Allowlist:
         return self.node.span if self.node is not None else self.permission_key_span
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class UrlParts:
+    """The scheme and host of a URL, as Go's net/url splits them."""
+
     scheme: str
     host: str  # Go's URL.Host: host[:port] as written, brackets kept
 
 
 def split_url(url: str) -> UrlParts:
     """The scheme (lower-cased) and authority host of a URL, read the way Go's url.Parse reads them."""
-    match = _SCHEME.match(url)
+    match = re.match(_SCHEME, url)
     scheme = match.group(1).lower() if match else ""
     rest = url[match.end() :] if match else url
     rest = rest.split("#", 1)[0].split("?", 1)[0]
@@ -238,7 +241,7 @@ def _known_url(found: ConstrainedArgument) -> str | None:
     argument = found.argument
     if argument.resolved:
         return argument.value if isinstance(argument.value, str) else None
-    match = _SCHEME.match(argument.prefix)
+    match = re.match(_SCHEME, argument.prefix)
     if match is None:
         return None
     rest = argument.prefix[match.end() :]

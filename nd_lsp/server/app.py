@@ -86,6 +86,8 @@ class NdLanguageServer(LanguageServer):
         self.analysis_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nd-lsp-analysis")
         self.documents = OpenDocuments(lambda: self.workspace)
         self.debouncer = Debouncer(self.options.debounce_ms / 1000, self.publish_for_document)
+        # Per plugin root: the fresh re-parse of files last read from a provisional tree (see `settle`).
+        self.settler = Debouncer(self.options.settle_ms / 1000, self.settle)
         self.target_versions: dict[Path, tuple[str, str]] = {}  # plugin root -> (version, where it came from)
         self.analysed_roots: set[Path] = set()
         self.published: dict[Path, set[str]] = {}
@@ -94,7 +96,9 @@ class NdLanguageServer(LanguageServer):
     @functools.cached_property
     def analyzer(self) -> Analyzer:
         from nd_lsp.check.engine import Analyzer
+        from nd_lsp.frontends.incremental_parse import allow_provisional_trees
 
+        allow_provisional_trees()  # a keystroke in half-written code skips the fresh re-parse until `settle`
         return Analyzer()
 
     # ---- transport
@@ -172,7 +176,23 @@ class NdLanguageServer(LanguageServer):
             self._end_progress(token)
         self.analysed_roots.add(root)
         self.target_versions[root] = (result.version, result.version_source)
+        if self.analyzer.provisional_files(root):
+            self.settler.schedule(str(root))
         return result, snapshots
+
+    async def settle(self, key: str) -> None:
+        """Typing paused: re-read the plugin's files whose last tree was provisional from a fresh parse,
+        and publish again (or, with pull diagnostics, ask the client to pull again)."""
+        root = Path(key)
+        paths = self.analyzer.provisional_files(root)
+        if not paths:
+            return
+        # On the analysis thread: the Analyzer's cache is never used by two threads.
+        await asyncio.get_running_loop().run_in_executor(self.analysis_pool, self.analyzer.settle, paths)
+        if self.pull_diagnostics:
+            self.request_diagnostic_refresh()
+        else:
+            await self.publish_plugin(root)
 
     def diagnostics(self, result: CheckResult, snapshots: dict[str, Snapshot]) -> dict[Path, list[types.Diagnostic]]:
         """The findings per file, plus one Information diagnostic for each open file that was not analysed."""
@@ -389,6 +409,7 @@ def _wire_documents(server: NdLanguageServer) -> None:
     def initialize(params: types.InitializeParams) -> None:
         server.options = options_from_json(params.initialization_options)
         server.debouncer.delay = server.options.debounce_ms / 1000
+        server.settler.delay = server.options.settle_ms / 1000
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     @guarded(_nothing)
@@ -425,11 +446,12 @@ def _wire_documents(server: NdLanguageServer) -> None:
 
 
 def _document_changed(server: NdLanguageServer, uri: str, *, immediately: bool) -> None:
-    from nd_lsp.check.discovery import ROOT_MARKERS
+    from nd_lsp.check.discovery import ROOT_MARKERS, plugin_root_for
 
     path = path_of(uri)
     if path is None:
         return
+    server.settler.cancel(str(plugin_root_for(path)))  # the analysis of this edit decides about settling
     if server.pull_diagnostics:
         if path.name in ROOT_MARKERS:  # the other files' findings depend on it
             server.request_diagnostic_refresh()
@@ -468,6 +490,7 @@ def _wire_workspace(server: NdLanguageServer) -> None:
             raw = {SECTION_NAMES[0]: answer[0]} if answer else None
         server.options = options_from_json(raw, server.options)
         server.debouncer.delay = server.options.debounce_ms / 1000
+        server.settler.delay = server.options.settle_ms / 1000
         server.schedule_everything()
 
 

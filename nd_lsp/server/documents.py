@@ -147,7 +147,8 @@ class Debouncer:
 
     def schedule(self, key: str, *, immediately: bool = False) -> None:
         previous = self._pending.pop(key, None)
-        if previous is not None and not previous.done():
+        # An action may schedule its own key again: the running task is not cancelled by that.
+        if previous is not None and not previous.done() and previous is not asyncio.current_task():
             previous.cancel()
         self._pending[key] = asyncio.ensure_future(self._run(key, 0.0 if immediately else self.delay))
 

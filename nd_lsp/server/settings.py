@@ -11,6 +11,9 @@ if TYPE_CHECKING:  # imported on first use: the answer to `initialize` must not 
     from nd_lsp.config import Settings
 
 DEFAULT_DEBOUNCE_MS = 150
+# Half-written code is analysed from tree-sitter's incremental tree while the user types; this long after
+# the last analysis it is parsed afresh, so the findings settle on exactly those of `nd-lsp check`.
+DEFAULT_SETTLE_MS = 300
 # Clients nest a server's settings under its name; accept the spellings editors use.
 SECTION_NAMES = ("nd-lsp", "ndLsp", "nd_lsp")
 
@@ -23,6 +26,7 @@ class ServerOptions:
     select: frozenset[str] | None = None
     ignore: frozenset[str] = frozenset()
     debounce_ms: int = DEFAULT_DEBOUNCE_MS
+    settle_ms: int = DEFAULT_SETTLE_MS
 
     @property
     def editor(self) -> Settings:
@@ -33,7 +37,7 @@ class ServerOptions:
 
 
 def options_from_json(raw: object, previous: ServerOptions | None = None) -> ServerOptions:
-    """Read `{navidromeVersion, select, ignore, debounceMs}` (top level or under "nd-lsp").
+    """Read `{navidromeVersion, select, ignore, debounceMs, settleMs}` (top level or under "nd-lsp").
 
     Values of the wrong type are ignored rather than rejected: a typo in an editor's settings must not
     stop the server.
@@ -43,15 +47,19 @@ def options_from_json(raw: object, previous: ServerOptions | None = None) -> Ser
     if section is None:
         return base
     version = section.get("navidromeVersion", base.navidrome_version)
-    debounce = section.get("debounceMs", base.debounce_ms)
-    if not isinstance(debounce, int) or isinstance(debounce, bool) or debounce < 0:
-        debounce = base.debounce_ms
     return ServerOptions(
         navidrome_version=version if isinstance(version, str) and version.strip() else None,
         select=_codes(section["select"]) if "select" in section else base.select,
         ignore=(_codes(section["ignore"]) or frozenset()) if "ignore" in section else base.ignore,
-        debounce_ms=debounce,
+        debounce_ms=_milliseconds(section.get("debounceMs"), base.debounce_ms),
+        settle_ms=_milliseconds(section.get("settleMs"), base.settle_ms),
     )
+
+
+def _milliseconds(value: object, default: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        return default
+    return value
 
 
 def has_settings(raw: object) -> bool:

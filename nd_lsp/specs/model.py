@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from nd_lsp.frozen_dataclass import frozen_dataclass
 
 SPEC_FORMAT = 1
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Field:
     """A field of a request/response struct, as Go, JSON and Rust name it."""
 
@@ -23,7 +25,7 @@ class Field:
     deprecated: str = ""  # the doc's "Deprecated:" note, e.g. "use Artists." (SongRef.Artist)
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class TypeDef:
     """A struct (or alias) that plugins send or receive."""
 
@@ -40,7 +42,7 @@ class TypeDef:
         return next((f for f in self.fields if f.json == key), None)
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Constant:
     """An exported constant (e.g. the scrobbler error strings)."""
 
@@ -51,7 +53,7 @@ class Constant:
     doc: str = ""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class CapabilityMethod:
     """One `//nd:export` method of a capability interface."""
 
@@ -73,23 +75,27 @@ class CapabilityMethod:
     rust_macro: str = ""  # register macro that exports this method, e.g. "register_metadata_artist_biography"
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class RustTrait:
+    """A trait of the Rust PDK that a plugin implements for one capability."""
+
     name: str
     methods: tuple[str, ...]  # rust method names
     macro: str
     doc: str = ""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class RustMacro:
+    """A register macro of the Rust PDK (`nd_pdk::register_x!(T)`) and the exports it generates."""
+
     name: str  # without the "!"
     trait: str
     exports: tuple[str, ...]
     doc: str = ""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class GoInterface:
     """A Go PDK interface: the capability marker/agent or one provider."""
 
@@ -98,8 +104,10 @@ class GoInterface:
     doc: str = ""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Capability:
+    """A plugin capability (`//nd:capability`): the exports Navidrome calls and their PDK forms."""
+
     name: str  # `name=` of //nd:capability: Go package / Rust module, e.g. "metadata"
     interface: str  # interface in plugins/capabilities, e.g. "MetadataAgent"
     required: bool
@@ -123,8 +131,10 @@ class Capability:
         return next((t for t in self.types if t.name == name), None)
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Param:
+    """One parameter or result of a host function: its Go, JSON, Rust and Python spellings."""
+
     name: str  # Go parameter name, e.g. "ttlSeconds"
     json: str  # JSON key, e.g. "ttlSeconds"
     type: str  # Go type, e.g. "int64"
@@ -133,7 +143,7 @@ class Param:
     python_type: str = ""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Constraint:
     """An argument limit stated by a doc comment or by the host implementation."""
 
@@ -148,8 +158,10 @@ class Constraint:
     rule: str = ""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class HostFunction:
+    """A host function Navidrome offers to plugins, with its wasm import and PDK wrappers."""
+
     name: str  # Go method name, e.g. "DeleteByPrefix"
     import_name: str  # wasm import in extism:host/user, e.g. "kvstore_deletebyprefix"
     doc: str = ""
@@ -169,8 +181,10 @@ class HostFunction:
         return next((p for p in self.params if p.name == name or p.json == name), None)
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class HostService:
+    """A host service (`//nd:hostservice`): a group of host functions behind one permission."""
+
     name: str  # `name=` of //nd:hostservice, e.g. "KVStore"
     interface: str  # e.g. "KVStoreService"
     permission: str  # manifest permission key; empty when always available
@@ -184,7 +198,7 @@ class HostService:
         return next((f for f in self.functions if f.import_name == import_name), None)
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class PermissionDependency:
     """`permission` needs `requires` declared too (e.g. subsonicapi needs users)."""
 
@@ -194,7 +208,7 @@ class PermissionDependency:
     source: str = ""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class CapabilityPermission:
     """A capability whose exports make the manifest need a permission (scrobbler needs users)."""
 
@@ -204,7 +218,7 @@ class CapabilityPermission:
     source: str = ""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class PermissionExport:
     """A permission that makes Navidrome refuse the plugin unless it has an export."""
 
@@ -214,7 +228,7 @@ class PermissionExport:
     source: str = ""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class PermissionUse:
     """Besides a host service, what makes a permission used (e.g. library.filesystem)."""
 
@@ -225,7 +239,7 @@ class PermissionUse:
     source: str = ""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class RuntimeFact:
     """A fact about how Navidrome runs plugins, keyed to a rule (e.g. sleep functions for ND401)."""
 
@@ -236,7 +250,7 @@ class RuntimeFact:
     source: str = ""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class CronGrammar:
     """Which robfig/cron options the scheduler's parser enables in this release."""
 
@@ -248,7 +262,7 @@ class CronGrammar:
     source: str = ""
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class PdkLayout:
     """Where a plugin author finds the PDK: crate/module paths and the extism namespace."""
 
@@ -263,15 +277,17 @@ class PdkLayout:
     python_pdk: bool = False  # the generated Python host wrappers exist in this release
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class NavidromeRelease:
+    """A Navidrome release (or master) a spec was generated from."""
+
     version: str  # "0.63.2" or "master"
     tag: str  # "v0.63.2", or "" for master
     commit: str
     date: str  # ISO date of the commit, "2026-07-11"
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Spec:
     """Everything nd-lsp knows about Navidrome's plugin API at one release."""
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 import functools
 import json
 import re
-from dataclasses import dataclass
 
 from nd_lsp.frontends.facts import BuildFacts, Dependency
+from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.specs import loader
 from nd_lsp.specs.loader import (
     MASTER,
@@ -38,13 +38,16 @@ from nd_lsp.specs.model import NavidromeRelease
 
 NEWEST_RELEASE = "newest release"
 MIN_COMMIT_PREFIX = 7  # shorter hashes match too many commits to mean anything
-_RELEASE = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)$")
+# Regular expressions as text, compiled on first use (re caches them): a check compiles only those it needs.
+_RELEASE = r"^v?(\d+)\.(\d+)\.(\d+)$"
 # Go pseudo-versions: vX.0.0-yyyymmddhhmmss-hash, vX.Y.Z-pre.0.yyyymmddhhmmss-hash, vX.Y.(Z+1)-0.yyyymmddhhmmss-hash
-_PSEUDO_VERSION = re.compile(r"^v\d+\.\d+\.\d+-(?:[\w.]*\.)?(\d{14})-([0-9a-f]{12})$")
+_PSEUDO_VERSION = r"^v\d+\.\d+\.\d+-(?:[\w.]*\.)?(\d{14})-([0-9a-f]{12})$"
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Resolution:
+    """The Navidrome version a plugin is checked against, and where it came from."""
+
     version: str
     source: str  # for messages: "setting", "Cargo.toml nd-pdk tag v0.61.0", "newest release"
 
@@ -78,7 +81,7 @@ def _from_setting(explicit: str) -> Resolution:
     name = normalize_version(explicit)
     if name in available_versions():
         return Resolution(name, "setting")
-    nearest = _release_at_or_before(name) if _RELEASE.match(name) else None
+    nearest = _release_at_or_before(name) if re.match(_RELEASE, name) else None
     releases = released_versions()
     if nearest is None or version_key(name) > version_key(releases[-1]):
         # A typo or a release newer than nd-lsp: guessing would check against the wrong API.
@@ -117,10 +120,10 @@ def _from_gomod(gomod: BuildFacts | None) -> Resolution | None:
     if dependency.path:
         return Resolution(MASTER, f"{where} replaced by {dependency.path}")
     version = dependency.version.removesuffix("+incompatible")
-    pseudo = _PSEUDO_VERSION.match(version)
+    pseudo = re.match(_PSEUDO_VERSION, version)
     if pseudo:
         return _from_pseudo_version(pseudo.group(1), pseudo.group(2), f"{where} {version}")
-    if _RELEASE.match(version) and version_key(version.lstrip("v")) > (0, 0, 0):
+    if re.match(_RELEASE, version) and version_key(version.lstrip("v")) > (0, 0, 0):
         return _from_tag(version, f"{where} {version}")
     return None  # v0.0.0 without a replace: nothing to infer
 
@@ -130,7 +133,7 @@ def _from_tag(tag: str, source: str) -> Resolution:
     name = normalize_version(tag.rsplit("/", 1)[-1])
     if name in available_versions():
         return Resolution(name, source)
-    if not _RELEASE.match(name):
+    if not re.match(_RELEASE, name):
         return Resolution(newest_release(), f"{source} (not a release; using the {NEWEST_RELEASE})")
     nearest = _release_at_or_before(name)
     if nearest is None:
