@@ -8,6 +8,7 @@ from pathlib import Path
 from nd_lsp.frontends.facts import ImplBlock, PdkItemUse, PluginFacts, Registration, Span
 from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.rules.finding import TextEdit
+from nd_lsp.rules.spec_tables import per_spec
 from nd_lsp.specs.model import Capability, CapabilityMethod, RustMacro, RustTrait, Spec
 
 # Regular expressions as text, compiled on first use (re caches them): a check compiles only those it needs.
@@ -58,23 +59,16 @@ def trait_of(spec: Spec, impl: ImplBlock, file_uses: list[PdkItemUse]) -> tuple[
     return None
 
 
-_TRAITS_BY_SPEC: dict[int, tuple[Spec, dict[str, list[tuple[Capability, RustTrait]]]]] = {}
-
-
+@per_spec
 def _traits_named(spec: Spec) -> dict[str, list[tuple[Capability, RustTrait]]]:
-    """The spec's PDK traits by name, in capability order. Built once per spec: three rules ask for every
-    impl of a plugin on every keystroke. Keyed by identity (specs are loaded once and kept; the spec is
-    held with its index so the id is never reused)."""
-    cached = _TRAITS_BY_SPEC.get(id(spec))
-    if cached is None:
-        index: dict[str, list[tuple[Capability, RustTrait]]] = {}
-        for capability in spec.capabilities:
-            for trait in capability.rust_traits:
-                named = index.setdefault(trait.name, [])
-                if all(known is not capability for known, _ in named):  # the first trait of that name wins
-                    named.append((capability, trait))
-        cached = _TRAITS_BY_SPEC[id(spec)] = (spec, index)
-    return cached[1]
+    """The spec's PDK traits by name, in capability order (the first of a name in each capability)."""
+    index: dict[str, list[tuple[Capability, RustTrait]]] = {}
+    for capability in spec.capabilities:
+        for trait in capability.rust_traits:
+            named = index.setdefault(trait.name, [])
+            if all(known is not capability for known, _ in named):
+                named.append((capability, trait))
+    return index
 
 
 def pdk_registrations(plugin: PluginFacts) -> list[Registration]:

@@ -8,6 +8,7 @@ from typing import Literal
 from nd_lsp.frontends.facts import ExportDef, HostCall, HostImport, Language, PluginFacts, Registration, Span
 from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.rules.context import RuleContext
+from nd_lsp.rules.spec_tables import per_spec
 from nd_lsp.specs.model import Capability, CapabilityMethod, HostFunction, HostService, Spec
 
 ExportOrigin = Literal["macro", "plugin_fn", "wasmexport", "python_plugin_fn", "go_package"]
@@ -29,23 +30,30 @@ class PluginExport:
 
 def resolve_host_call(spec: Spec, call: HostCall) -> tuple[HostService, HostFunction] | None:
     """The spec's host function a call names, or None when the spec has no such function."""
+    service = call.service if call.kind == "rust_wrapper" else ""
+    return _host_functions_by_call_name(spec).get((call.kind, service, call.function))
+
+
+CallName = tuple[str, str, str]  # (call kind, Rust module or "", the function's name as that kind spells it)
+
+
+@per_spec
+def _host_functions_by_call_name(spec: Spec) -> dict[CallName, tuple[HostService, HostFunction]]:
+    """Each host function under the names calls use: the Rust, Go and Python wrappers' and the raw
+    import's. The first function in spec order wins a name, as a scan of the spec would find it."""
+    index: dict[CallName, tuple[HostService, HostFunction]] = {}
     for service in spec.host_services:
-        if call.kind == "rust_wrapper" and service.rust_module != call.service:
-            continue
         for function in service.functions:
-            if _call_names(call, function):
-                return service, function
-    return None
-
-
-def _call_names(call: HostCall, function: HostFunction) -> bool:
-    if call.kind == "rust_wrapper":
-        return function.rust_function == call.function
-    if call.kind == "go_wrapper":
-        return function.go_function == call.function
-    if call.kind == "python_wrapper":
-        return bool(function.python_function) and function.python_function == call.function
-    return function.import_name == call.function
+            names: list[CallName] = [
+                ("rust_wrapper", service.rust_module, function.rust_function),
+                ("go_wrapper", "", function.go_function),
+                ("raw_import", "", function.import_name),
+            ]
+            if function.python_function:
+                names.append(("python_wrapper", "", function.python_function))
+            for name in names:
+                index.setdefault(name, (service, function))
+    return index
 
 
 def resolve_host_import(spec: Spec, imp: HostImport) -> tuple[HostService, HostFunction] | None:

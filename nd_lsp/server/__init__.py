@@ -51,7 +51,9 @@ def main(argv: list[str]) -> int:
     protocol_out = _take_stdout() if tcp is None else None
 
     from nd_lsp.server.app import create_server
+    from nd_lsp.server.collector import collect_rarely
 
+    collect_rarely()
     server = create_server()
     if tcp is not None:
         server.start_tcp(*tcp)

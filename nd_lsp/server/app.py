@@ -25,6 +25,7 @@ from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 
 from nd_lsp import __version__
+from nd_lsp.server.collector import IDLE_COLLECTION_S, collect_when_idle, freeze_start_up
 from nd_lsp.server.documents import Debouncer, OpenDocuments, Snapshot, path_of, uri_of
 from nd_lsp.server.protocol import NdProtocol
 from nd_lsp.server.settings import (
@@ -88,6 +89,7 @@ class NdLanguageServer(LanguageServer):
         self.debouncer = Debouncer(self.options.debounce_ms / 1000, self.publish_for_document)
         # Per plugin root: the fresh re-parse of files last read from a provisional tree (see `settle`).
         self.settler = Debouncer(self.options.settle_ms / 1000, self.settle)
+        self.idle_collector = Debouncer(IDLE_COLLECTION_S, collect_when_idle)
         self.target_versions: dict[Path, tuple[str, str]] = {}  # plugin root -> (version, where it came from)
         self.analysed_roots: set[Path] = set()
         self.published: dict[Path, set[str]] = {}
@@ -176,6 +178,7 @@ class NdLanguageServer(LanguageServer):
             self._end_progress(token)
         self.analysed_roots.add(root)
         self.target_versions[root] = (result.version, result.version_source)
+        self.idle_collector.schedule("heap")
         if self.analyzer.provisional_files(root):
             self.settler.schedule(str(root))
         return result, snapshots
@@ -463,6 +466,7 @@ def _wire_workspace(server: NdLanguageServer) -> None:
     @server.feature(types.INITIALIZED)
     @guarded(_nothing)
     async def initialized(params: types.InitializedParams) -> None:
+        server.protocol.warm_up()
         asyncio.get_running_loop().run_in_executor(server.analysis_pool, _warm_up)
         await _watch_files(server)
 
@@ -503,6 +507,7 @@ def _warm_up() -> None:
             importlib.import_module(name)
         except Exception:  # the first real use reports it
             log.debug("warming up %s failed", name, exc_info=True)
+    freeze_start_up()
 
 
 def _can_ask_configuration(server: NdLanguageServer) -> bool:
