@@ -19,8 +19,13 @@ PATH_NODES = frozenset(
 
 
 @functools.lru_cache(maxsize=1)
+def rust_language() -> Language:
+    return Language(tree_sitter_rust.language())
+
+
+@functools.lru_cache(maxsize=1)
 def rust_parser() -> Parser:
-    return Parser(Language(tree_sitter_rust.language()))
+    return Parser(rust_language())
 
 
 def parse_rust(source: bytes) -> Tree:
@@ -29,7 +34,7 @@ def parse_rust(source: bytes) -> Tree:
 
 @functools.lru_cache(maxsize=1)
 def _file_parser() -> IncrementalParser:
-    return IncrementalParser(Language(tree_sitter_rust.language()))
+    return IncrementalParser(rust_language())
 
 
 def parse_rust_file(path: Path, source: bytes) -> Tree:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -13,12 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from tree_sitter import Node
+from tree_sitter import Node, Query, QueryCursor
 
 from nd_lsp.frontends.byte_source_map import node_text as text
 from nd_lsp.frontends.facts import FileFacts
 from nd_lsp.frontends.moved_facts import shifted
-from nd_lsp.frontends.rust_syntax import path_of, walk
+from nd_lsp.frontends.rust_syntax import path_of, rust_language
 from nd_lsp.frontends.rust_values import is_mutable_static
 from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.specs.model import PdkLayout
@@ -28,6 +29,19 @@ _LEADING = frozenset({"attribute_item", "line_comment", "block_comment"})
 # The fact lists the walk of a unit fills, in the order FileFacts holds them.
 VISITED_LISTS = ("impls", "types", "exports", "registrations", "calls", "host_calls", "global_writes", "pdk_uses")
 MAX_FILES = 8
+# Node kinds a summary records: the items the reader looks for before walking units (`nodes_with`),
+# and those whose names the summary keeps.
+SUMMARY_KINDS = (
+    "use_declaration",
+    "const_item",
+    "static_item",
+    "foreign_mod_item",
+    "macro_definition",
+    "function_item",
+    "macro_invocation",
+    "type_item",
+    "impl_item",
+)
 
 T = TypeVar("T")
 
@@ -46,7 +60,7 @@ class Unit:
 class Summary:
     """What a unit says that needs nothing from the rest of the file."""
 
-    kinds: frozenset[str]  # every node kind under the unit
+    kinds: frozenset[str]  # the SUMMARY_KINDS found under the unit
     function_names: tuple[str, ...] = ()
     invoked_macros: tuple[str, ...] = ()  # `name!(..)` with a bare name
     mutable_statics: tuple[str, ...] = ()
@@ -118,29 +132,39 @@ def _unit(nodes: list[Node], source: bytes) -> Unit:
 
 
 def summarize(unit: Unit) -> Summary:
-    kinds: set[str] = set()
-    functions: list[str] = []
-    invoked: list[str] = []
-    statics: list[str] = []
-    aliases: list[tuple[str, str]] = []
-    traits: list[tuple[str, ...]] = []
+    found = _summary_nodes(unit)
+    invoked = []
+    for invocation in found.get("macro_invocation", ()):
+        macro = invocation.child_by_field_name("macro")
+        if macro is not None and macro.type == "identifier":
+            invoked.append(text(macro))
+    statics = [s for s in found.get("static_item", ()) if is_mutable_static(s)]
+    return Summary(
+        kinds=frozenset(kind for kind, nodes in found.items() if nodes),
+        function_names=tuple(text(f.child_by_field_name("name")) for f in found.get("function_item", ())),
+        invoked_macros=tuple(invoked),
+        mutable_statics=tuple(text(s.child_by_field_name("name")) for s in statics),
+        aliases=tuple(alias for item in found.get("type_item", ()) if (alias := _alias(item)) is not None),
+        impl_traits=tuple(path_of(impl.child_by_field_name("trait")) for impl in found.get("impl_item", ())),
+    )
+
+
+def _summary_nodes(unit: Unit) -> dict[str, list[Node]]:
+    """The unit's nodes of the SUMMARY_KINDS, each kind in source order, found by a tree-sitter query
+    (in C: a Python walk of every node cost ~18 ms per 3,000 lines, the query ~4 ms)."""
+    found: dict[str, list[Node]] = {}
     for root in unit.nodes:
-        for node in walk(root):
-            kind = node.type
-            kinds.add(kind)
-            if kind == "function_item":
-                functions.append(text(node.child_by_field_name("name")))
-            elif kind == "macro_invocation":
-                macro = node.child_by_field_name("macro")
-                if macro is not None and macro.type == "identifier":
-                    invoked.append(text(macro))
-            elif kind == "static_item" and is_mutable_static(node):
-                statics.append(text(node.child_by_field_name("name")))
-            elif kind == "type_item" and (alias := _alias(node)) is not None:
-                aliases.append(alias)
-            elif kind == "impl_item":
-                traits.append(path_of(node.child_by_field_name("trait")))
-    return Summary(frozenset(kinds), tuple(functions), tuple(invoked), tuple(statics), tuple(aliases), tuple(traits))
+        for kind, nodes in QueryCursor(_summary_query()).captures(root).items():
+            found.setdefault(kind, []).extend(nodes)
+    for nodes in found.values():
+        nodes.sort(key=lambda n: (n.start_byte, -n.end_byte))
+    return found
+
+
+@functools.lru_cache(maxsize=1)
+def _summary_query() -> Query:
+    query: Query = Query(rust_language(), " ".join(f"({kind}) @{kind}" for kind in SUMMARY_KINDS))
+    return query
 
 
 def _alias(item: Node) -> tuple[str, str] | None:
