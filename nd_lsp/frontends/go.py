@@ -44,7 +44,6 @@ from nd_lsp.frontends.go_syntax import (
     Captures,
     child,
     children,
-    in_source_order,
     named_children,
     parse_go_file,
     unwrap_parens,
@@ -58,6 +57,7 @@ from nd_lsp.frontends.go_units import (
     UnitReads,
 )
 from nd_lsp.frontends.go_values import ConstantEvaluator, argument_of
+from nd_lsp.frontends.source_order import in_source_order
 from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.specs.model import PdkLayout
 

@@ -9,6 +9,7 @@ import tree_sitter_go
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
 from nd_lsp.frontends.incremental_parse import IncrementalParser
+from nd_lsp.frontends.source_order import in_source_order
 
 # The node kinds the Go reader looks at inside declarations; `Captures` finds them all in one pass.
 CAPTURED_KINDS = (
@@ -83,25 +84,6 @@ class Captures:
         start, end = self._start, self._end
         found = [n for kind in kinds for n in self._found.get(kind, ()) if start <= n.start_byte and n.end_byte <= end]
         return in_source_order(found)
-
-
-def in_source_order(nodes: list[Node]) -> list[Node]:
-    """Pre-order, as a walk of the tree meets them: by start, an enclosing node before the ones inside."""
-    nodes.sort(key=lambda n: (n.start_byte, -n.end_byte))
-    for index in range(len(nodes) - 1):
-        first, second = nodes[index], nodes[index + 1]
-        if first.start_byte == second.start_byte and first.end_byte == second.end_byte:
-            return sorted(nodes, key=lambda n: (n.start_byte, -n.end_byte, _depth(n)))  # a node and its only child
-    return nodes
-
-
-def _depth(node: Node) -> int:
-    depth = 0
-    parent = node.parent
-    while parent is not None:
-        depth += 1
-        parent = parent.parent
-    return depth
 
 
 def child(node: Node | None, field_name: str) -> Node | None:
