@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Literal
 
-from tree_sitter import Node, Query, QueryCursor
+from tree_sitter import Node
 
 from nd_lsp.frontends.byte_source_map import ByteSourceMap
 from nd_lsp.frontends.byte_source_map import node_text as text
@@ -35,7 +34,7 @@ from nd_lsp.frontends.rust_items import (
     type_decl,
 )
 from nd_lsp.frontends.rust_scope import read_use_scope
-from nd_lsp.frontends.rust_syntax import parse_rust, parse_rust_file, path_of, rust_language, walk, walk_all
+from nd_lsp.frontends.rust_syntax import parse_rust, parse_rust_file, path_of, queried_nodes, walk, walk_all
 from nd_lsp.frontends.rust_units import (
     VISITED_LISTS,
     FileCache,
@@ -531,29 +530,17 @@ def _last_segment(function: Node) -> Node:
 
 
 # The node kinds `_RustReader._visit` acts on.
-VISITED_KINDS = (
-    "impl_item",
-    "function_item",
-    "macro_invocation",
-    "call_expression",
-    "assignment_expression",
-    "compound_assignment_expr",
-    *sorted(TYPE_ITEMS),
-    *sorted(SCOPED_PATHS),
+VISITED_KINDS = frozenset(
+    {"impl_item", "function_item", "macro_invocation", "call_expression", "assignment_expression"}
+    | {"compound_assignment_expr"}
+    | TYPE_ITEMS
+    | SCOPED_PATHS
 )
 
 
 def _visited_nodes(root: Node) -> list[Node]:
-    """The nodes of VISITED_KINDS in root (itself included), in the order a walk meets them. Found by a
-    tree-sitter query, in C: a Python walk of every node was most of the time of reading a Rust file."""
-    captured = QueryCursor(_visit_query()).captures(root)
-    return in_source_order([node for nodes in captured.values() for node in nodes])
-
-
-@functools.lru_cache(maxsize=1)
-def _visit_query() -> Query:
-    query: Query = Query(rust_language(), " ".join(f"({kind}) @{kind}" for kind in VISITED_KINDS))
-    return query
+    """The nodes of VISITED_KINDS in root (itself included), in the order a walk meets them."""
+    return in_source_order([node for node in queried_nodes(root) if node.type in VISITED_KINDS])
 
 
 def _is_inner_path(node: Node) -> bool:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import tree_sitter_rust
-from tree_sitter import Language, Node, Parser, Tree
+from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
 from nd_lsp.frontends.byte_source_map import node_text as text
 from nd_lsp.frontends.incremental_parse import IncrementalParser
@@ -26,6 +26,43 @@ def rust_language() -> Language:
 @functools.lru_cache(maxsize=1)
 def rust_parser() -> Parser:
     return Parser(rust_language())
+
+
+# The node kinds the Rust reader looks for (its unit summaries and its facts walk). One query finds them
+# all: compiling a tree-sitter query costs ~2 ms per process whatever its size, finding the nodes in C
+# is ~5 times faster than a Python walk of every node.
+QUERIED_KINDS = frozenset(
+    {
+        "use_declaration",
+        "const_item",
+        "static_item",
+        "foreign_mod_item",
+        "macro_definition",
+        "function_item",
+        "macro_invocation",
+        "type_item",
+        "impl_item",
+        "struct_item",
+        "enum_item",
+        "union_item",
+        "call_expression",
+        "assignment_expression",
+        "compound_assignment_expr",
+        "scoped_identifier",
+        "scoped_type_identifier",
+    }
+)
+
+
+def queried_nodes(root: Node) -> list[Node]:
+    """The nodes of QUERIED_KINDS in root, root included (in no particular order)."""
+    return QueryCursor(_kinds_query()).captures(root).get("node", [])
+
+
+@functools.lru_cache(maxsize=1)
+def _kinds_query() -> Query:
+    query: Query = Query(rust_language(), "[" + " ".join(f"({kind})" for kind in sorted(QUERIED_KINDS)) + "] @node")
+    return query
 
 
 def parse_rust(source: bytes) -> Tree:
