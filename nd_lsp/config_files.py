@@ -9,7 +9,6 @@ does not count, so a plugin's Cargo.toml does not hide an nd-lsp.toml of the rep
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -184,10 +183,8 @@ def _read_config(path: Path) -> str:
 
 def _parse_toml(path: Path, text: str) -> dict[str, Any]:
     # Imported here: most checks read no settings file, and tomllib costs ~3 ms to import.
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
+    from nd_lsp.toml_reader import tomllib
+
     try:
         data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

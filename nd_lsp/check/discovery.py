@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -104,10 +103,8 @@ def is_plugin_root(folder: Path) -> bool:
 def _is_virtual_workspace(cargo: Path) -> bool:
     """A Cargo.toml with [workspace] and no [package] only groups crates; its members are the plugins."""
     # Imported here: Go and Python plugins have no Cargo.toml, and tomllib costs ~3 ms to import.
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
+    from nd_lsp.toml_reader import tomllib
+
     try:
         data = tomllib.loads(cargo.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):

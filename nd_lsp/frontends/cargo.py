@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from nd_lsp.frontends.facts import BuildFacts, Dependency, Span
 from nd_lsp.frozen_dataclass import frozen_dataclass
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+from nd_lsp.toml_reader import tomllib
 
 # Cargo's own names (not Navidrome's): crate names of the Extism PDK and of Navidrome's Rust PDK are
 # build-system names a plugin's Cargo.toml spells this way.

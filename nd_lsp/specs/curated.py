@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -26,11 +25,7 @@ from nd_lsp.specs.model import (
     Spec,
 )
 from nd_lsp.specs.source_tree import SourceTree
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+from nd_lsp.toml_reader import tomllib
 
 T = TypeVar("T")
 
