@@ -313,12 +313,3 @@ impl Lyrics for L {
     assert (uses["lyrics",].role, uses["lyrics",].slot) == ("use", "")
     assert (uses["lyrics", "LyricsRequest"].in_method, uses["lyrics", "LyricsRequest"].slot) == ("get_lyrics", "input")
 
-
-def test_the_reader_queries_every_node_kind_it_looks_for() -> None:
-    """The summaries and the facts walk see only nodes of the one query's kinds: a kind added to either
-    without adding it to the query would silently never be seen."""
-    from nd_lsp.frontends.rust import VISITED_KINDS
-    from nd_lsp.frontends.rust_syntax import QUERIED_KINDS
-    from nd_lsp.frontends.rust_units import SUMMARY_KINDS
-
-    assert VISITED_KINDS | SUMMARY_KINDS == QUERIED_KINDS

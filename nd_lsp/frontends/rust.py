@@ -34,7 +34,17 @@ from nd_lsp.frontends.rust_items import (
     type_decl,
 )
 from nd_lsp.frontends.rust_scope import read_use_scope
-from nd_lsp.frontends.rust_syntax import parse_rust, parse_rust_file, path_of, queried_nodes, walk, walk_all
+from nd_lsp.frontends.rust_syntax import (
+    SCOPED_PATHS,
+    TYPE_ITEMS,
+    VISITED_KINDS,
+    parse_rust,
+    parse_rust_file,
+    path_of,
+    queried_nodes,
+    walk,
+    walk_all,
+)
 from nd_lsp.frontends.rust_units import (
     VISITED_LISTS,
     FileCache,
@@ -55,8 +65,6 @@ from nd_lsp.specs.model import PdkLayout
 log = logging.getLogger(__name__)
 
 Slot = Literal["", "input", "output"]
-SCOPED_PATHS = frozenset({"scoped_identifier", "scoped_type_identifier"})
-TYPE_ITEMS = frozenset({"struct_item", "enum_item", "union_item"})
 # A macro body is re-parsed as Rust to find the calls inside it (`format!("{}", kvstore::get(k)?)`);
 # item-defining macros (lazy_static!, thread_local!) become statics, whose initialisers run at start.
 MAX_MACRO_NESTING = 3
@@ -527,15 +535,6 @@ def _last_segment(function: Node) -> Node:
         name = function.child_by_field_name("name")
         return name if name is not None else function
     return function
-
-
-# The node kinds `_RustReader._visit` acts on.
-VISITED_KINDS = frozenset(
-    {"impl_item", "function_item", "macro_invocation", "call_expression", "assignment_expression"}
-    | {"compound_assignment_expr"}
-    | TYPE_ITEMS
-    | SCOPED_PATHS
-)
 
 
 def _visited_nodes(root: Node) -> list[Node]:

@@ -28,10 +28,11 @@ def rust_parser() -> Parser:
     return Parser(rust_language())
 
 
-# The node kinds the Rust reader looks for (its unit summaries and its facts walk). One query finds them
-# all: compiling a tree-sitter query costs ~2 ms per process whatever its size, finding the nodes in C
-# is ~5 times faster than a Python walk of every node.
-QUERIED_KINDS = frozenset(
+SCOPED_PATHS = frozenset({"scoped_identifier", "scoped_type_identifier"})
+TYPE_ITEMS = frozenset({"struct_item", "enum_item", "union_item"})
+# Node kinds a unit summary records (rust_units): the items the reader looks for before walking units,
+# and those whose names the summary keeps.
+SUMMARY_KINDS = frozenset(
     {
         "use_declaration",
         "const_item",
@@ -42,16 +43,18 @@ QUERIED_KINDS = frozenset(
         "macro_invocation",
         "type_item",
         "impl_item",
-        "struct_item",
-        "enum_item",
-        "union_item",
-        "call_expression",
-        "assignment_expression",
-        "compound_assignment_expr",
-        "scoped_identifier",
-        "scoped_type_identifier",
     }
 )
+# Node kinds the facts walk acts on (rust.py, `_RustReader._visit`).
+VISITED_KINDS = frozenset(
+    {"impl_item", "function_item", "macro_invocation", "call_expression", "assignment_expression"}
+    | {"compound_assignment_expr"}
+    | TYPE_ITEMS
+    | SCOPED_PATHS
+)
+# One query finds both: compiling a tree-sitter query costs ~2 ms per process whatever its size, and
+# finding the nodes in C is ~5 times faster than a Python walk of every node.
+QUERIED_KINDS = SUMMARY_KINDS | VISITED_KINDS
 
 
 def queried_nodes(root: Node) -> list[Node]:

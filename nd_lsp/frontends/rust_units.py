@@ -18,8 +18,9 @@ from tree_sitter import Node
 from nd_lsp.frontends.byte_source_map import node_text as text
 from nd_lsp.frontends.facts import FileFacts
 from nd_lsp.frontends.moved_facts import shifted
-from nd_lsp.frontends.rust_syntax import path_of, queried_nodes
+from nd_lsp.frontends.rust_syntax import SUMMARY_KINDS, path_of, queried_nodes
 from nd_lsp.frontends.rust_values import is_mutable_static
+from nd_lsp.frontends.source_order import in_source_order
 from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.specs.model import PdkLayout
 
@@ -28,21 +29,6 @@ _LEADING = frozenset({"attribute_item", "line_comment", "block_comment"})
 # The fact lists the walk of a unit fills, in the order FileFacts holds them.
 VISITED_LISTS = ("impls", "types", "exports", "registrations", "calls", "host_calls", "global_writes", "pdk_uses")
 MAX_FILES = 8
-# Node kinds a summary records: the items the reader looks for before walking units (`nodes_with`),
-# and those whose names the summary keeps.
-SUMMARY_KINDS = frozenset(
-    {
-        "use_declaration",
-        "const_item",
-        "static_item",
-        "foreign_mod_item",
-        "macro_definition",
-        "function_item",
-        "macro_invocation",
-        "type_item",
-        "impl_item",
-    }
-)
 
 T = TypeVar("T")
 
@@ -157,9 +143,7 @@ def _summary_nodes(unit: Unit) -> dict[str, list[Node]]:
         for node in queried_nodes(root):
             if node.type in SUMMARY_KINDS:
                 found.setdefault(node.type, []).append(node)
-    for nodes in found.values():
-        nodes.sort(key=lambda n: (n.start_byte, -n.end_byte))
-    return found
+    return {kind: in_source_order(nodes) for kind, nodes in found.items()}
 
 
 def _alias(item: Node) -> tuple[str, str] | None:
