@@ -95,6 +95,12 @@ class NdLanguageServer(LanguageServer):
         self.published: dict[Path, set[str]] = {}
         self.version_errors_shown: set[str] = set()
 
+    def use_options(self, options: ServerOptions) -> None:
+        """The editor's settings, with the pauses they set for re-checking and settling."""
+        self.options = options
+        self.debouncer.delay = options.debounce_ms / 1000
+        self.settler.delay = options.settle_ms / 1000
+
     @functools.cached_property
     def analyzer(self) -> Analyzer:
         from nd_lsp.check.engine import Analyzer
@@ -410,9 +416,7 @@ def _wire_documents(server: NdLanguageServer) -> None:
     @server.feature(types.INITIALIZE)
     @guarded(_nothing)
     def initialize(params: types.InitializeParams) -> None:
-        server.options = options_from_json(params.initialization_options)
-        server.debouncer.delay = server.options.debounce_ms / 1000
-        server.settler.delay = server.options.settle_ms / 1000
+        server.use_options(options_from_json(params.initialization_options))
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     @guarded(_nothing)
@@ -492,9 +496,7 @@ def _wire_workspace(server: NdLanguageServer) -> None:
                 types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION_NAMES[0])])
             )
             raw = {SECTION_NAMES[0]: answer[0]} if answer else None
-        server.options = options_from_json(raw, server.options)
-        server.debouncer.delay = server.options.debounce_ms / 1000
-        server.settler.delay = server.options.settle_ms / 1000
+        server.use_options(options_from_json(raw, server.options))
         server.schedule_everything()
 
 
