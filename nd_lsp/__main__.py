@@ -1,5 +1,5 @@
 """`python -m nd_lsp`: the same as the `nd-lsp` command."""
 
-from nd_lsp.cli import main
+from nd_lsp.cli import run
 
-raise SystemExit(main())
+run()

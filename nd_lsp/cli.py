@@ -7,10 +7,12 @@ server's libraries (pygls, lsprotocol, jedi).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeAlias
+from typing import NoReturn, TypeAlias
 
 from nd_lsp import __version__
 
@@ -30,6 +32,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         return 130
+
+
+def run() -> NoReturn:
+    """The `nd-lsp` command itself (the console script and `python -m nd_lsp`): `main`, its output
+    flushed, then out of the process without tearing the interpreter down.
+
+    A normal exit frees every module and object one by one and runs the collector over them: ~27 ms
+    after checking the Python example, more than reading and checking it (mypy leaves the same way).
+    Nothing is left to do at that point: worker processes are joined and the output is written.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a reader that left, or a stream already closed
+            stream.flush()
+    os._exit(code)
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

@@ -277,6 +277,27 @@ def test_the_installed_script_behaves_like_python_m(kv_plugin: Path) -> None:
     assert (installed.returncode, installed.stdout) == (module.returncode, module.stdout)
 
 
+def test_a_report_through_a_pipe_arrives_whole_with_its_exit_status(tmp_path: Path) -> None:
+    # The command leaves without tearing the interpreter down; what it wrote to a buffered pipe (no
+    # PYTHONUNBUFFERED, as in most CI runners) must be flushed first, short reports and long ones alike.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    script = shutil.which("nd-lsp")
+    commands = [[sys.executable, "-m", "nd_lsp"], *([[script]] if script else [])]
+    for calls in (1, 400):  # 400: far more than a pipe's buffer, under the cap on findings per file
+        plugin = rust_plugin(tmp_path / str(calls), "\n".join(f"    let _ = {KVSTORE_CALL};" for _ in range(calls)))
+        for command in commands:
+            for output in ("text", "json"):
+                result = subprocess.run(
+                    [*command, "check", "--format", output, "--select", "ND201", "."],
+                    cwd=plugin, env=env, capture_output=True, text=True, timeout=TIMEOUT,
+                )
+                assert result.returncode == 1
+                if output == "json":
+                    assert len(json.loads(result.stdout)) == calls
+                else:
+                    assert f"{calls} finding{'s' if calls > 1 else ''} ({calls} error" in result.stdout
+
+
 def test_a_missing_path_exits_2_but_the_other_plugins_are_still_reported(kv_plugin: Path) -> None:
     result = nd_lsp("check", "kv", "nowhere", "--select", "ND201", cwd=kv_plugin.parent)
     assert result.returncode == 2
