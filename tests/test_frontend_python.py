@@ -304,6 +304,37 @@ def test_a_truncated_file_still_gives_what_precedes_the_break() -> None:
     assert calls_of(facts, "kvstore_deletebyprefix")
 
 
+@pytest.mark.parametrize(
+    "typing",
+    [
+        "    return _invoke(_kv_put, {",  # an unclosed bracket: in Python, the rest of the file continues it
+        '    note = """never closed',  # an unclosed string
+        "    if key",  # a statement left half-written
+    ],
+)
+def test_a_definition_being_typed_leaves_the_rest_of_the_file_readable(typing: str) -> None:
+    # Half-way through typing a helper near the top, everything after it still reads as before, at the same
+    # positions: no export, host call or import vanishes (and no finding appears) until the typing is done.
+    top = PLUGIN.index("def _invoke(")
+    text = PLUGIN[:top] + "def helper(key):\n" + typing + "\n\n\n" + PLUGIN[top:]
+    clean = read(PLUGIN[:top] + "def helper(key):\n    pass\n\n\n" + PLUGIN[top:])
+    facts = read(text)
+    assert facts.has_syntax_errors
+    assert [e.name for e in facts.exports] == ["nd_on_init"]
+    assert [(c.function, c.span.start.line) for c in facts.host_calls] == [
+        (c.function, c.span.start.line) for c in clean.host_calls
+    ]
+    assert facts.exports[0].name_span == clean.exports[0].name_span
+    assert [i.path for i in facts.imports] == ["json", "extism"]
+
+
+def test_a_decorator_stays_with_the_definition_it_decorates_when_the_code_around_is_broken() -> None:
+    text = "import extism\n\nx = len(\n\n@extism.plugin_fn\n@extism.plugin_fn\ndef nd_on_init():\n    pass\n"
+    facts = read(text)
+    assert facts.has_syntax_errors
+    assert [(e.name, e.decorator, e.span.start.line) for e in facts.exports] == [("nd_on_init", "extism.plugin_fn", 6)]
+
+
 def test_clean_code_has_no_syntax_errors() -> None:
     assert not read(PLUGIN).has_syntax_errors
 

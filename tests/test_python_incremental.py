@@ -1,4 +1,4 @@
-"""Re-reading a Python file after edits (parso's diff parser brings the previous tree up to date) gives
+"""Re-reading a Python file after edits (tree-sitter re-parses it incrementally from the previous tree) gives
 exactly the facts a first read of the final text gives, whatever the edits broke or repaired."""
 
 from __future__ import annotations
@@ -7,12 +7,8 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from parso.tree import NodeOrLeaf
 
 from nd_lsp.frontends.python import read_python
-from nd_lsp.frontends.python_scope import ModuleIndex, Scope, index_module
-from nd_lsp.frontends.python_syntax import CallShape, code_of, keep_tree, parse_file, parse_python
-from nd_lsp.frontends.python_units import index_file
 from nd_lsp.specs.model import PdkLayout
 
 LAYOUT = PdkLayout(import_namespace="extism:host/user")
@@ -156,49 +152,3 @@ def test_many_files_read_in_turn_each_keep_their_own_facts() -> None:
             texts[path] = texts[path].replace("pause(1)", f"pause({round_ + 2})")
             edited = repr(read_python(path, texts[path], LAYOUT))
             assert edited == fresh_facts(texts[path], path, f"fresh-{round_}.py")
-
-
-def describe(index: ModuleIndex) -> list[object]:
-    """Everything an index says, as text and positions (no nodes), in its order."""
-
-    def code(node: NodeOrLeaf | None) -> object:
-        return None if node is None else (node.type, node.start_pos, code_of(node))
-
-    def shape(call: CallShape) -> object:
-        keywords = [(code(key), code(value)) for key, value in call.keywords]
-        positional = [code(p) for p in call.positional]
-        parens = (code(call.open_paren), code(call.close_paren))
-        return ([code(n) for n in call.callee], positional, keywords, call.has_star_args, parens)
-
-    def scope(found: Scope) -> object:
-        bindings = {name: [(code(b.value), b.at) for b in found.bindings[name]] for name in found.bindings}
-        decorators = [code(d) for d in found.decorators]
-        globals_declared = sorted(found.globals_declared)
-        return (found.name, code(found.node), found.params, bindings, globals_declared, decorators, found.module_level)
-
-    calls = [
-        (c.scope.name, c.names, c.argument_names, c.in_decorator, code(c.node), shape(c.call)) for c in index.calls
-    ]
-    imports = [(module, local, code(leaf)) for module, local, leaf in index.import_nodes]
-    modules = (index.module_aliases, index.name_imports, imports)
-    return [scope(index.module_scope), [scope(f) for f in index.functions], calls, modules, index.has_errors]
-
-
-def test_statements_an_edit_leaves_alone_give_the_index_of_a_first_read_wherever_they_move() -> None:
-    """Top-level statements whose text is unchanged are not walked again: what the previous read found in
-    them is carried over, with their new lines. Here the edits add lines above them, between two copies of
-    the same function, and break and repair the code around them."""
-    twice = "\n\ndef helper(key):\n    total = len(key)\n    for i in range(3):\n        total += i\n    return total\n"
-    text = EXAMPLE.read_text(encoding="utf-8") + twice + twice
-    path = Path("/indexed/plugin/__init__.py")
-    edits = ["# a comment\n", "\n\n", "def broken(:\n", "x = 1\n", "", "import os\n", "@extism.plugin_fn\n"]
-    for edit in edits:
-        for where in ("start", "between the copies", "end"):
-            at = {"start": 0, "between the copies": text.rfind(twice) + 1, "end": len(text)}[where]
-            text = text[:at] + edit + text[at:]
-            parsed = parse_file(path, text)
-            try:
-                edited = describe(index_file(path, parsed.module, parsed.lines))
-            finally:
-                keep_tree(path, parsed)
-            assert edited == describe(index_module(parse_python(text))), f"after inserting {edit!r} at the {where}"

@@ -1,4 +1,4 @@
-"""The Python front-end: facts of an extism-py plugin module, read with parso (never executed)."""
+"""The Python front-end: facts of an extism-py plugin module, read with tree-sitter (never executed)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from parso.tree import BaseNode, Leaf, NodeOrLeaf
+from tree_sitter import Node
 
 from nd_lsp.frontends.extism_python import EXPORT_DECORATOR, EXTISM_MODULE, IMPORT_DECORATOR
 from nd_lsp.frontends.facts import (
@@ -22,6 +22,7 @@ from nd_lsp.frontends.facts import (
     PackageImport,
     Span,
 )
+from nd_lsp.frontends.python_parse import parse_python_file
 from nd_lsp.frontends.python_requests import RequestReader, Substitution, host_calls_of_module
 from nd_lsp.frontends.python_scope import (
     ModuleIndex,
@@ -32,12 +33,14 @@ from nd_lsp.frontends.python_scope import (
 from nd_lsp.frontends.python_syntax import (
     SourceMap,
     assignment_targets,
+    call_shape,
     call_shapes,
     dotted_names,
-    keep_tree,
+    field,
+    is_assignment,
     literal_of,
     name_leaf,
-    parse_file,
+    text_of,
     walk_scope,
 )
 from nd_lsp.frontends.python_units import index_file
@@ -57,7 +60,7 @@ def read_python(path: Path, text: str, layout: PdkLayout) -> FileFacts:
     each literal is judged once). Calls of functions imported from a module outside the plugin and the
     standard library are "python_wrapper" host calls: rules keep those the spec names.
 
-    Best effort on broken code: parso recovers from syntax errors, and whatever it could read is kept.
+    Best effort on broken code: tree-sitter recovers from syntax errors, and whatever it could read is kept.
     `layout` is not needed to read Python: host imports keep their namespace, and rules compare it.
     """
     with _collector_paused():
@@ -81,21 +84,20 @@ def _collector_paused() -> Iterator[None]:
 
 def _read_python(path: Path, text: str) -> FileFacts:
     facts = FileFacts(path=path, language="python")
+    # "surrogatepass": a lone surrogate (which an editor may send) is kept as bytes rather than failing.
+    source = text.encode("utf-8", "surrogatepass")
     try:
-        parsed = parse_file(path, text)
+        parsed = parse_python_file(path, source)
     except (RecursionError, MemoryError, ValueError) as exc:
         facts.has_syntax_errors = True
         facts.error = f"cannot parse: {type(exc).__name__}"
         return facts
+    facts.has_syntax_errors = parsed.has_error
     try:
-        index = index_file(path, parsed.module, parsed.lines)
-        facts.has_syntax_errors = index.has_errors
-        _read_module(facts, index, SourceMap(path, text))
+        # Facts hold spans and text, never tree-sitter nodes.
+        _read_module(facts, index_file(path, parsed, source), SourceMap(path, source))
     except RecursionError:
         facts.has_syntax_errors = True
-    finally:
-        # Facts hold spans and text, never parso nodes: the next read of `path` may rebuild this tree.
-        keep_tree(path, parsed)
     return facts
 
 
@@ -121,13 +123,15 @@ def _exports(index: ModuleIndex, source_map: SourceMap) -> list[ExportDef]:
         decorator = decorator_named(index, scope, EXPORT_DECORATOR)
         if not scope.module_level or decorator is None:
             continue
-        name_leaf = scope.node.children[1]
+        name = field(scope.node, "name")
+        if name is None:
+            continue
         found.append(
             ExportDef(
                 language="python",
                 name=scope.name,
-                span=source_map.span_between(scope.node.children[0], _header_end(scope.node)),
-                name_span=source_map.span(name_leaf),
+                span=source_map.span_between(_def_keyword(scope.node), _header_end(scope.node)),
+                name_span=source_map.span(name),
                 kind="python_plugin_fn",
                 decorator=_dotted_text(decorator),
                 decorator_span=source_map.span(decorator),
@@ -136,12 +140,19 @@ def _exports(index: ModuleIndex, source_map: SourceMap) -> list[ExportDef]:
     return found
 
 
-def _header_end(funcdef: BaseNode) -> NodeOrLeaf:
-    """The last node of `def name(params) -> T` (before the colon)."""
-    colon = next((c for c in funcdef.children if c.type == "operator" and getattr(c, "value", "") == ":"), None)
-    children: list[NodeOrLeaf] = funcdef.children
-    index = children.index(colon) if colon is not None else min(3, len(children))
-    return children[max(index - 1, 1)]
+def _def_keyword(funcdef: Node) -> Node:
+    """The `def` of `async def name(...)` (the span of an export starts there, not at `async`)."""
+    return next((c for c in funcdef.children if c.type == "def"), funcdef)
+
+
+def _header_end(funcdef: Node) -> Node:
+    """The last node of `def name(params) -> T` (before the colon): the return annotation, else the
+    parameters (else the name, in a half-written def)."""
+    for name in ("return_type", "parameters", "name"):
+        node = field(funcdef, name)
+        if node is not None:
+            return node
+    return funcdef
 
 
 def _host_imports(index: ModuleIndex, source_map: SourceMap) -> list[HostImport]:
@@ -168,33 +179,39 @@ def _host_imports(index: ModuleIndex, source_map: SourceMap) -> list[HostImport]
                 span=source_map.span(decorator),
                 name_span=_string_span(source_map, name_node),
                 namespace_span=_string_span(source_map, namespace_node) if namespace_node is not None else None,
-                decorator=".".join(leaf.value for leaf in call.callee),
+                decorator=".".join(text_of(name) for name in call.callee),
             )
         )
     return found
 
 
-def _dotted_text(decorator: NodeOrLeaf) -> str:
+def _dotted_text(decorator: Node) -> str:
     """`extism.plugin_fn` of `@extism.plugin_fn` (or of a called `@extism.plugin_fn()`)."""
     names = dotted_names(decorator)
     if names is None:
         calls = list(call_shapes(decorator))
         names = calls[0].callee if calls else ()
-    return ".".join(leaf.value for leaf in names)
+    return ".".join(text_of(name) for name in names)
 
 
 def _import_fn_arguments(
-    positional: tuple[NodeOrLeaf, ...], keywords: tuple[tuple[Leaf, NodeOrLeaf], ...]
-) -> tuple[NodeOrLeaf | None, NodeOrLeaf | None]:
+    positional: tuple[Node, ...], keywords: tuple[tuple[Node, Node], ...]
+) -> tuple[Node | None, Node | None]:
     """(namespace, name) of `import_fn(namespace, name)`, by position or by keyword."""
-    by_keyword = {key.value: value for key, value in keywords}
+    by_keyword = {text_of(key): value for key, value in keywords}
     namespace = positional[0] if positional else by_keyword.get("module", by_keyword.get("namespace"))
     name = positional[1] if len(positional) > 1 else by_keyword.get("name")
     return namespace, name
 
 
-def _string_span(source_map: SourceMap, node: NodeOrLeaf) -> Span:
-    return source_map.string_content_span(node) if node.type == "string" else source_map.span(node)
+def _string_span(source_map: SourceMap, node: Node) -> Span:
+    """Between the quotes of a plain string literal; the whole node for anything else (an f-string too)."""
+    return source_map.span(node) if _is_fstring(node) else source_map.string_content_span(node)
+
+
+def _is_fstring(node: Node) -> bool:
+    start = node.children[0] if node.type == "string" and node.children else None
+    return start is not None and start.type == "string_start" and any(c in "fFtT" for c in text_of(start))
 
 
 def _generated_wrapper_calls(index: ModuleIndex, reader: RequestReader, path: Path) -> list[HostCall]:
@@ -284,62 +301,92 @@ def _global_writes(index: ModuleIndex, source_map: SourceMap, exports: set[str])
     module_names = set(index.module_scope.bindings)
     export_scopes = [s for s in index.functions if s.module_level and s.name in exports]
     for scope in export_scopes:
-        body = scope.node.children[-1]
+        body = field(scope.node, "body")
+        if body is None:
+            continue
         for node in walk_scope(body):
-            for leaf, rebinds in _written_names(node, scope, module_names):
-                if rebinds and _set_afresh_in_every_export(leaf.value, export_scopes):
+            for identifier, rebinds in _written_names(node, scope, module_names):
+                name = text_of(identifier)
+                if rebinds and _set_afresh_in_every_export(name, export_scopes):
                     continue
-                found.append(GlobalWrite("python", leaf.value, source_map.span(leaf), scope.name))
+                found.append(GlobalWrite("python", name, source_map.span(identifier), scope.name))
     return found
 
 
 def _set_afresh_in_every_export(name: str, export_scopes: list[Scope]) -> bool:
-    """Whether each export that uses the global `name` assigns it before it reads it."""
+    """Whether each export that uses the global `name` assigns it before it reads it.
+
+    Every identifier spelled `name` that is no assignment target counts as a read (an attribute or
+    keyword argument of that name too): a cautious reading."""
     for scope in export_scopes:
-        first_write: tuple[int, int] | None = None
-        reads: list[tuple[int, int]] = []
-        for node in walk_scope(scope.node.children[-1]):
-            if node.type == "expr_stmt" and isinstance(node, BaseNode) and name in scope.globals_declared:
+        body = field(scope.node, "body")
+        if body is None:
+            continue
+        first_write: int | None = None  # byte offsets
+        reads: list[int] = []
+        for node in walk_scope(body):
+            if is_assignment(node) and name in scope.globals_declared:
                 for target, operator, _ in assignment_targets(node):
-                    leaf = name_leaf(target)
-                    if leaf is not None and leaf.value == name and operator == "=" and first_write is None:
-                        first_write = node.end_pos  # the value is read before the name is bound
-            elif node.type == "name" and isinstance(node, Leaf) and node.value == name and not _is_target(node):
-                reads.append(node.start_pos)
+                    written = operator == "=" and text_of(name_leaf(target)) == name
+                    if written and first_write is None:
+                        first_write = node.end_byte  # the value is read before the name is bound
+            elif node.type == "identifier" and text_of(node) == name and not _is_target(node):
+                reads.append(node.start_byte)
         if reads and (first_write is None or min(reads) < first_write):
             return False
     return True
 
 
-def _is_target(leaf: Leaf) -> bool:
+def _is_target(identifier: Node) -> bool:
     """`name` being bound by `name = ...` (or named by `global name`), not read."""
-    parent = leaf.parent
-    if parent is not None and parent.type == "global_stmt":
-        return True
-    if parent is None or parent.type not in ("expr_stmt", "annassign") or not isinstance(parent, BaseNode):
+    parent = identifier.parent
+    if parent is None:
         return False
-    return any(target is leaf and operator == "=" for target, operator, _ in assignment_targets(parent))
+    if parent.type == "global_statement":
+        return True
+    # Each `=` of `a = b = v` is an assignment of its own, with its target on the left.
+    return parent.type == "assignment" and parent.child_by_field_name("left") == identifier
 
 
-def _written_names(node: NodeOrLeaf, scope: Scope, module_names: set[str]) -> list[tuple[Leaf, bool]]:
-    """Names of module state a statement changes, each with whether it is a plain `global x; x = ...`."""
-    written: list[tuple[Leaf, bool]] = []
-    if node.type == "expr_stmt" and isinstance(node, BaseNode):
+def _written_names(node: Node, scope: Scope, module_names: set[str]) -> list[tuple[Node, bool]]:
+    """Names of module state a statement changes, each with whether it is a plain `global x; x = ...`.
+
+    A call is seen at the head of its chain (`CACHE.append(x)` of `CACHE.append(x).y()`), once."""
+    written: list[tuple[Node, bool]] = []
+    if is_assignment(node):
         for target, operator, _ in assignment_targets(node):
             name = name_leaf(target)
-            if name is not None and name.value in scope.globals_declared:
+            if name is not None and text_of(name) in scope.globals_declared:
                 written.append((name, operator == "="))
-            elif target.type in ("atom_expr", "power") and isinstance(target, BaseNode):
-                base = name_leaf(target.children[0])
-                if base is not None and _is_module_state(base.value, scope, module_names):
+            elif target.type in ("attribute", "subscript"):
+                base = name_leaf(_chain_base(target))
+                if base is not None and _is_module_state(text_of(base), scope, module_names):
                     written.append((base, False))
-    elif node.type in ("atom_expr", "power") and isinstance(node, BaseNode):
-        for call in call_shapes(node):
-            names = call.callee
-            mutates = len(names) == 2 and is_mutating_call(names[1].value)
-            if mutates and _is_module_state(names[0].value, scope, module_names):
-                written.append((names[0], False))
+    elif node.type == "call":
+        call = call_shape(node)
+        names = call.callee if call is not None else ()
+        mutates = len(names) == 2 and is_mutating_call(text_of(names[1]))
+        if mutates and _is_module_state(text_of(names[0]), scope, module_names):
+            written.append((names[0], False))
     return written
+
+
+def _chain_base(node: Node) -> Node:
+    """`CACHE` of `CACHE.x[k].y`: the innermost object of attributes, subscripts and calls."""
+    while True:
+        kind = node.type
+        inner = (
+            field(node, "object")
+            if kind == "attribute"
+            else field(node, "value")
+            if kind == "subscript"
+            else field(node, "function")
+            if kind == "call"
+            else None
+        )
+        if inner is None:
+            return node
+        node = inner
 
 
 def _is_module_state(name: str, scope: Scope, module_names: set[str]) -> bool:

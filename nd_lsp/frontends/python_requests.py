@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from parso.tree import BaseNode, Leaf, NodeOrLeaf
+from tree_sitter import Node
 
 from nd_lsp.frontends.facts import Argument, Entry, HostCall
 from nd_lsp.frontends.python_scope import ModuleIndex, Scope, constant_value
@@ -20,12 +20,14 @@ from nd_lsp.frontends.python_syntax import (
     CallShape,
     SourceMap,
     assignment_targets,
+    call_shape,
     call_shapes,
-    code_of,
     dict_items,
+    field,
+    is_assignment,
     literal_of,
-    next_leaf,
-    previous_leaf,
+    text_of,
+    unwrap,
     walk,
     walk_scope,
 )
@@ -34,6 +36,9 @@ from nd_lsp.frontends.python_syntax import (
 _BYTES_ENCODERS = frozenset({"base64.b64encode", "base64.standard_b64encode", "base64.urlsafe_b64encode"})
 MAX_TRACE_DEPTH = 8
 MAX_NESTING = 6
+# The nodes of an expression chain (`a.b(x)[0]`, `await f(x)`): the outermost one of a chain holding a call
+# of `dict` is that dict (see `_is_dict_call`).
+_CHAIN_TYPES = frozenset({"call", "attribute", "subscript", "await"})
 
 # Named tuples and a plain class, not dataclasses: each dataclass costs 0.5-0.7 ms to define at import
 # (measured on Python 3.11), and nothing here needs what they add.
@@ -42,7 +47,7 @@ MAX_NESTING = 6
 class Traced(NamedTuple):
     """Where a request comes from: a dict display / `dict(...)` call, or a parameter of the function."""
 
-    node: NodeOrLeaf
+    node: Node
     scope: Scope
     param: int | None = None
     variable: str = ""  # the local name the dict display is assigned to (for `req["k"] = v` additions)
@@ -54,7 +59,7 @@ class RequestSite(NamedTuple):
     scope: Scope
     import_name: str
     call: CallShape
-    stub_leaf: Leaf
+    stub_leaf: Node  # the stub's identifier
     request: Traced | None
 
 
@@ -68,21 +73,23 @@ class Substitution:
         self.literals_resolved = literals_resolved  # False at call sites: the wrapper's own literals are reported once
 
 
-def _is_reference(leaf: Leaf) -> bool:
-    """A name read as a variable: not `x.<name>`, not a keyword argument's name, not a def name."""
-    previous = previous_leaf(leaf)
-    if previous is not None and previous.type == "operator" and previous.value == ".":
-        return False
-    following = next_leaf(leaf)
-    parent = leaf.parent
-    if parent is not None and parent.type == "argument" and following is not None and following.value == "=":
-        return False
-    return not (parent is not None and parent.type in ("funcdef", "classdef") and parent.children[1] is leaf)
+def _is_reference(identifier: Node) -> bool:
+    """A name read as a variable: not `x.<name>`, not a keyword argument's name, not a def or class name."""
+    parent = identifier.parent
+    if parent is None:
+        return True
+    kind = parent.type
+    if kind == "attribute":
+        return parent.child_by_field_name("attribute") != identifier
+    if kind in ("keyword_argument", "function_definition", "class_definition"):
+        return parent.child_by_field_name("name") != identifier
+    return True
 
 
-def _is_dict_call(node: NodeOrLeaf, index: ModuleIndex, scope: Scope) -> CallShape | None:
+def _is_dict_call(node: Node, index: ModuleIndex, scope: Scope) -> CallShape | None:
+    """The `dict(...)` call (keywords only) at the head of an expression chain, when `dict` is the builtin."""
     for call in call_shapes(node):
-        names = [n.value for n in call.callee]
+        names = [text_of(n) for n in call.callee]
         if names == ["dict"] and not scope.binds("dict") and not index.module_scope.binds("dict"):
             return call if not call.positional and not call.has_star_args else None
     return None
@@ -96,23 +103,25 @@ class RequestReader:
         self.map = source_map
 
     # -- tracing ---------------------------------------------------------------------------------
-    def trace(self, node: NodeOrLeaf, scope: Scope, at: tuple[int, int], depth: int = 0) -> Traced | None:
-        """The dict (or parameter) an expression's value is built from, following local assignments."""
+    def trace(self, node: Node, scope: Scope, at: int, depth: int = 0) -> Traced | None:
+        """The dict (or parameter) an expression's value is built from, following local assignments
+        made before byte offset `at`."""
         if depth > MAX_TRACE_DEPTH:
             return None
         for sub in walk(node):
-            if sub.type == "atom" and dict_items(sub) is not None:
+            kind = sub.type
+            if kind == "dictionary":
                 return Traced(sub, scope)
-            if sub.type in ("atom_expr", "power") and _is_dict_call(sub, self.index, scope):
+            if kind in _CHAIN_TYPES and _is_dict_call(sub, self.index, scope):
                 return Traced(sub, scope)
-            if sub.type != "name" or not isinstance(sub, Leaf) or not _is_reference(sub):
+            if kind != "identifier" or not _is_reference(sub):
                 continue
-            found = self._trace_name(sub.value, scope, at, depth)
+            found = self._trace_name(text_of(sub), scope, at, depth)
             if found is not None:
                 return found
         return None
 
-    def _trace_name(self, name: str, scope: Scope, at: tuple[int, int], depth: int) -> Traced | None:
+    def _trace_name(self, name: str, scope: Scope, at: int, depth: int) -> Traced | None:
         if name in scope.params:
             return Traced(scope.node, scope, param=scope.params.index(name))
         owner = scope if name in scope.bindings else self.index.module_scope
@@ -120,7 +129,7 @@ class RequestReader:
         if binding is None or binding.value is None:
             return None
         found = self.trace(binding.value, owner, binding.at, depth + 1)
-        if found is not None and found.node is binding.value and found.param is None:
+        if found is not None and found.node == binding.value and found.param is None:
             return Traced(found.node, found.scope, variable=name)
         return found
 
@@ -139,7 +148,7 @@ class RequestReader:
                 if not (key.resolved and key.kind == "str" and isinstance(key.value, str)):
                     closed = False
                     continue
-                span = self.map.string_content_span(item.key) if item.key.type == "string" else self.map.span(item.key)
+                span = self.map.string_content_span(item.key)
                 entries.append(Entry(key.value, span, self.value(item.value, traced.scope, subst, depth + 1)))
         else:
             call = _is_dict_call(node, self.index, traced.scope)
@@ -148,24 +157,26 @@ class RequestReader:
             closed = not call.has_star_args
             for name, value in call.keywords:
                 entries.append(
-                    Entry(name.value, self.map.span(name), self.value(value, traced.scope, subst, depth + 1))
+                    Entry(text_of(name), self.map.span(name), self.value(value, traced.scope, subst, depth + 1))
                 )
         if traced.variable:
             added, added_closed = self._subscript_entries(traced, subst, depth)
             entries += added
             closed = closed and added_closed
-        return Argument(self.map.span(node), code_of(node), None, closed, tuple(entries), "dict")
+        return Argument(self.map.span(node), text_of(node), None, closed, tuple(entries), "dict")
 
     def _subscript_entries(self, traced: Traced, subst: Substitution, depth: int) -> tuple[list[Entry], bool]:
         """`request["key"] = value` statements after the dict is built. The keys stay open when the
         variable is bound more than once (branches) or changed through a method (`request.update(...)`)."""
         entries: list[Entry] = []
         closed = len(traced.scope.bindings.get(traced.variable, [])) <= 1
-        body = traced.scope.node if traced.scope.is_module else traced.scope.node.children[-1]
+        body = traced.scope.node if traced.scope.is_module else field(traced.scope.node, "body")
+        if body is None:
+            return entries, closed
         for stmt in walk_scope(body):
             if _is_method_call_on(stmt, traced.variable):
                 closed = False
-            if stmt.type != "expr_stmt" or not isinstance(stmt, BaseNode):
+            if not is_assignment(stmt):
                 continue
             for target, operator, value in assignment_targets(stmt):
                 key = _subscript_key(target, traced.variable)
@@ -173,46 +184,44 @@ class RequestReader:
                     continue
                 literal = literal_of(key)
                 if literal.resolved and literal.kind == "str" and isinstance(literal.value, str):
-                    span = self.map.string_content_span(key) if key.type == "string" else self.map.span(key)
+                    span = self.map.string_content_span(key)
                     entries.append(Entry(literal.value, span, self.value(value, traced.scope, subst, depth + 1)))
                 else:
                     closed = False
         return entries, closed
 
-    def value(self, node: NodeOrLeaf, scope: Scope, subst: Substitution, depth: int = 0) -> Argument:
+    def value(self, node: Node, scope: Scope, subst: Substitution, depth: int = 0) -> Argument:
         """One value as written, resolved when it is a literal, a constant or a wrapper's argument."""
         literal = literal_of(node)
         if literal.resolved:
             if not subst.literals_resolved:
-                return Argument(self.map.span(node), code_of(node), literal_kind=literal.kind)
-            return Argument(self.map.span(node), code_of(node), literal.value, True, literal_kind=literal.kind)
-        if depth < MAX_NESTING and (dict_items(node) is not None or _is_dict_call(node, self.index, scope)):
+                return Argument(self.map.span(node), text_of(node), literal_kind=literal.kind)
+            return Argument(self.map.span(node), text_of(node), literal.value, True, literal_kind=literal.kind)
+        if depth < MAX_NESTING and self._builds_dict(node, scope):
             return self.request_argument(Traced(node, scope), subst, depth + 1)
-        if node.type == "name" and isinstance(node, Leaf):
+        if node.type == "identifier":
             named = self._named_value(node, scope, subst, depth)
             if named is not None:
                 return named
         kind = "bytes" if self._yields_bytes(node, scope) else literal.kind
-        return Argument(self.map.span(node), code_of(node), literal_kind=kind)
+        return Argument(self.map.span(node), text_of(node), literal_kind=kind)
 
-    def _yields_bytes(self, node: NodeOrLeaf, scope: Scope) -> bool:
+    def _yields_bytes(self, node: Node, scope: Scope) -> bool:
         """`text.encode()` and `base64.b64encode(data)` without `.decode()`: bytes, which json.dumps
         cannot encode (the usual slip when a host parameter is `[]byte`)."""
-        if node.type not in ("atom_expr", "power") or not isinstance(node, BaseNode) or len(node.children) < 2:
+        node = unwrap(node)
+        if node.type != "call":
             return False
-        call = node.children[-1]
-        if not _is_call_trailer(call):
-            return False
-        if _attribute_name(node.children[-2]) == "encode":
+        function = field(node, "function")
+        if function is not None and function.type == "attribute" and text_of(field(function, "attribute")) == "encode":
             return True
-        shapes = list(call_shapes(node))
-        if not shapes or shapes[0].close_paren is not call.children[-1]:
-            return False  # the encoder's result is used further (`b64encode(x).decode()`)
-        return self.index.qualified(shapes[0].callee, scope) in _BYTES_ENCODERS
+        # Only the encoder's call itself: in `b64encode(x).decode()` its result is used further.
+        shape = call_shape(node)
+        return shape is not None and self.index.qualified(shape.callee, scope) in _BYTES_ENCODERS
 
-    def _named_value(self, leaf: Leaf, scope: Scope, subst: Substitution, depth: int) -> Argument | None:
-        name = leaf.value
-        span, text = self.map.span(leaf), leaf.value
+    def _named_value(self, identifier: Node, scope: Scope, subst: Substitution, depth: int) -> Argument | None:
+        name = text_of(identifier)
+        span, text = self.map.span(identifier), name
         if name in scope.params:
             return subst.arguments.get(scope.params.index(name))
         local = scope.bindings.get(name)
@@ -226,7 +235,7 @@ class RequestReader:
                 # Only a variable holding a dict display (or `dict(...)`) is that dict: a dict inside
                 # a call (`json.dumps({...})`, `b64encode(...)`) is the call's input, not its value.
                 if depth < MAX_NESTING and self._builds_dict(local[0].value, scope):
-                    traced = self._trace_name(name, scope, leaf.start_pos, depth)
+                    traced = self._trace_name(name, scope, identifier.start_byte, depth)
                     if traced is not None and traced.param is None:
                         nested = self.request_argument(traced, subst, depth + 1)
                         return Argument(span, text, None, nested.resolved, nested.entries, "dict")
@@ -238,40 +247,30 @@ class RequestReader:
             return Argument(span, text, literal.value if resolved else None, resolved, literal_kind=literal.kind)
         return None
 
-    def _builds_dict(self, node: NodeOrLeaf, scope: Scope) -> bool:
+    def _builds_dict(self, node: Node, scope: Scope) -> bool:
         return dict_items(node) is not None or _is_dict_call(node, self.index, scope) is not None
 
-    def _opaque(self, node: NodeOrLeaf) -> Argument:
-        return Argument(self.map.span(node), code_of(node), literal_kind=literal_of(node).kind)
+    def _opaque(self, node: Node) -> Argument:
+        return Argument(self.map.span(node), text_of(node), literal_kind=literal_of(node).kind)
 
 
-def _is_call_trailer(node: NodeOrLeaf) -> bool:
-    return isinstance(node, BaseNode) and node.type == "trailer" and getattr(node.children[0], "value", "") == "("
-
-
-def _attribute_name(node: NodeOrLeaf) -> str:
-    """`encode` of the trailer `.encode`; "" for any other node."""
-    if not isinstance(node, BaseNode) or node.type != "trailer" or len(node.children) != 2:
-        return ""
-    return str(getattr(node.children[1], "value", "")) if getattr(node.children[0], "value", "") == "." else ""
-
-
-def _is_method_call_on(node: NodeOrLeaf, variable: str) -> bool:
+def _is_method_call_on(node: Node, variable: str) -> bool:
     """`variable.method(...)`, e.g. `request.update(extra)`."""
-    return any(len(call.callee) == 2 and call.callee[0].value == variable for call in call_shapes(node))
+    return any(len(call.callee) == 2 and text_of(call.callee[0]) == variable for call in call_shapes(node))
 
 
-def _subscript_key(target: NodeOrLeaf, variable: str) -> NodeOrLeaf | None:
-    """The key node of `variable[key]` as an assignment target."""
-    if target.type not in ("atom_expr", "power") or not isinstance(target, BaseNode) or len(target.children) != 2:
+def _subscript_key(target: Node, variable: str) -> Node | None:
+    """The key node of `variable[key]` as an assignment target; for `variable[a, b]`, the whole target
+    (never a literal, so the keys stay open)."""
+    if target.type != "subscript":
         return None
-    base, trailer = target.children
-    if base.type != "name" or getattr(base, "value", "") != variable or not isinstance(trailer, BaseNode):
+    base = field(target, "value")
+    if base is None or base.type != "identifier" or text_of(base) != variable:
         return None
-    if getattr(trailer.children[0], "value", "") != "[" or len(trailer.children) != 3:
+    keys = target.children_by_field_name("subscript")
+    if not keys:
         return None
-    key: NodeOrLeaf = trailer.children[1]
-    return key
+    return keys[0] if len(keys) == 1 else target
 
 
 def find_request_sites(index: ModuleIndex, stubs: dict[str, str], reader: RequestReader) -> Iterator[RequestSite]:
@@ -290,19 +289,21 @@ def _sites_of_call(
 ) -> Iterator[RequestSite]:
     callee = call.callee
     arguments = [*call.positional, *(value for _, value in call.keywords)]
-    at = call.node.start_pos
-    if len(callee) == 1 and callee[0].value in stubs and not _shadowed(callee[0].value, scope):
+    at = call.node.start_byte
+    head = text_of(callee[0])
+    if len(callee) == 1 and head in stubs and not _shadowed(head, scope):
         request = _first_trace(arguments, scope, at, reader)
-        yield RequestSite(scope, stubs[callee[0].value], call, callee[0], request)
+        yield RequestSite(scope, stubs[head], call, callee[0], request)
         return
     # A helper that receives the stub: `_call(_kvstore_set, {...})`.
-    for argument in arguments:
-        if argument.type == "name" and isinstance(argument, Leaf) and argument.value in stubs:
-            if _shadowed(argument.value, scope):
+    for position, argument in enumerate(arguments):
+        name = text_of(argument) if argument.type == "identifier" else ""
+        if name and name in stubs:
+            if _shadowed(name, scope):
                 continue
-            others = [a for a in arguments if a is not argument]
+            others = [a for i, a in enumerate(arguments) if i != position]
             request = _first_trace(others, scope, at, reader)
-            yield RequestSite(scope, stubs[argument.value], call, argument, request)
+            yield RequestSite(scope, stubs[name], call, argument, request)
             return
 
 
@@ -310,7 +311,7 @@ def _shadowed(name: str, scope: Scope) -> bool:
     return not scope.is_module and scope.binds(name)
 
 
-def _first_trace(nodes: list[NodeOrLeaf], scope: Scope, at: tuple[int, int], reader: RequestReader) -> Traced | None:
+def _first_trace(nodes: list[Node], scope: Scope, at: int, reader: RequestReader) -> Traced | None:
     for node in nodes:
         traced = reader.trace(node, scope, at)
         if traced is not None:
@@ -369,17 +370,17 @@ def _request_at_call_site(
     node = _argument_node(call_site.call, wrapper, site.request.param)
     if node is None:
         return None
-    traced = reader.trace(node, call_site.scope, call_site.call.node.start_pos)
+    traced = reader.trace(node, call_site.scope, call_site.call.node.start_byte)
     if traced is None or traced.param is not None:
         return reader.value(node, call_site.scope, Substitution())
     return reader.request_argument(traced, Substitution())
 
 
-def _argument_node(call: CallShape, wrapper: Scope, position: int) -> NodeOrLeaf | None:
+def _argument_node(call: CallShape, wrapper: Scope, position: int) -> Node | None:
     if position < len(call.positional):
         return call.positional[position]
     name = wrapper.params[position] if position < len(wrapper.params) else ""
-    return next((value for key, value in call.keywords if key.value == name), None)
+    return next((value for key, value in call.keywords if text_of(key) == name), None)
 
 
 def _call_arguments(reader: RequestReader, call_site: CallSite, wrapper: Scope) -> dict[int, Argument]:
@@ -392,7 +393,7 @@ def _call_arguments(reader: RequestReader, call_site: CallSite, wrapper: Scope) 
 
 
 def _host_call(
-    reader: RequestReader, import_name: str, call: CallShape, name_leaf: Leaf, scope: Scope, request: Argument | None
+    reader: RequestReader, import_name: str, call: CallShape, name_leaf: Node, scope: Scope, request: Argument | None
 ) -> HostCall:
     return HostCall(
         language="python",

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import functools
-import operator
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
-from parso.python.tree import Import, Module
-from parso.tree import BaseNode, Leaf, NodeOrLeaf
+from tree_sitter import Node, Query, QueryCursor
 
 from nd_lsp.frontends.extism_python import EXTISM_MODULE
 from nd_lsp.frontends.python_syntax import (
+    OWN_SCOPE,
+    UNPACKING,
     CallShape,
     LiteralOf,
     assignment_targets,
@@ -20,15 +18,13 @@ from nd_lsp.frontends.python_syntax import (
     call_shapes,
     dotted_names,
     function_params,
+    is_assignment,
     literal_of,
-    previous_leaf,
-    value_of,
+    python_language,
+    text_of,
     walk,
 )
-
-# parso's import helpers carry no annotations.
-_get_paths: Callable[[Import], Any] = operator.methodcaller("get_paths")
-_get_defined_names: Callable[[Import], Any] = operator.methodcaller("get_defined_names")
+from nd_lsp.frontends.source_order import in_source_order
 
 _MUTATING_METHODS = frozenset(
     {"append", "extend", "insert", "update", "setdefault", "add", "pop", "popitem", "clear", "remove", "discard"}
@@ -43,9 +39,9 @@ class Binding:
     # frozen dataclass takes three times as long to make.
     __slots__ = ("at", "value")
 
-    def __init__(self, value: NodeOrLeaf | None, at: tuple[int, int]) -> None:
+    def __init__(self, value: Node | None, at: int) -> None:
         self.value = value
-        self.at = at  # parso start position of the statement
+        self.at = at  # start byte of the statement
 
 
 class Scope:
@@ -57,11 +53,11 @@ class Scope:
     def __init__(
         self,
         name: str,
-        node: BaseNode,
+        node: Node,
         params: list[str] | None = None,
         bindings: dict[str, list[Binding]] | None = None,
         globals_declared: set[str] | None = None,
-        decorators: list[NodeOrLeaf] | None = None,
+        decorators: list[Node] | None = None,
         module_level: bool = False,
     ) -> None:
         self.name = name
@@ -69,14 +65,14 @@ class Scope:
         self.params: list[str] = [] if params is None else params
         self.bindings: dict[str, list[Binding]] = {} if bindings is None else bindings
         self.globals_declared: set[str] = set() if globals_declared is None else globals_declared
-        self.decorators: list[NodeOrLeaf] = [] if decorators is None else decorators
+        self.decorators: list[Node] = [] if decorators is None else decorators
         self.module_level = module_level  # a def directly in the module (not in a class or another def)
 
     @property
     def is_module(self) -> bool:
-        return self.name == "" and self.node.type == "file_input"
+        return self.name == "" and self.node.type == "module"
 
-    def binding_before(self, name: str, at: tuple[int, int]) -> Binding | None:
+    def binding_before(self, name: str, at: int) -> Binding | None:
         """The last assignment of `name` that starts before `at` (the first one when none does)."""
         found = self.bindings.get(name, [])
         before = [b for b in found if b.at < at]
@@ -101,7 +97,7 @@ class ScopedCall:
     def __init__(
         self,
         scope: Scope,
-        node: BaseNode,
+        node: Node,
         names: tuple[str, ...],
         argument_names: tuple[str, ...],
         in_decorator: bool,
@@ -118,12 +114,12 @@ class ScopedCall:
     def of(cls, scope: Scope, call: CallShape, in_decorator: bool) -> ScopedCall:
         argument_names: list[str] = []
         for argument in call.positional:
-            if argument.type == "name" and isinstance(argument, Leaf):
-                argument_names.append(argument.value)
+            if argument.type == "identifier":
+                argument_names.append(text_of(argument))
         for _, value in call.keywords:
-            if value.type == "name" and isinstance(value, Leaf):
-                argument_names.append(value.value)
-        names = tuple([leaf.value for leaf in call.callee])
+            if value.type == "identifier":
+                argument_names.append(text_of(value))
+        names = tuple([text_of(leaf) for leaf in call.callee])
         return cls(scope, call.node, names, tuple(argument_names), in_decorator, call)
 
     @property
@@ -131,23 +127,23 @@ class ScopedCall:
         if self._call is None:
             shape = call_shape(self.node)
             if shape is None:  # a call carried over from an earlier read onto a node that holds none
-                raise LookupError(f"no call at {self.node.start_pos}")
+                raise LookupError(f"no call at byte {self.node.start_byte}")
             self._call = shape
         return self._call
 
 
 @dataclass
 class ModuleIndex:
-    module: Module
+    module: Node  # the tree's root
     module_scope: Scope
     functions: list[Scope]
     module_aliases: dict[str, str]  # local name -> module path (`import extism as ex` -> ex: extism)
     name_imports: dict[str, tuple[str, str]]  # local name -> (module path, name) for `from m import n as x`
     # (module path, local name, leaf) for PackageImport facts: `from m import a as b` -> ("m", "b", a)
-    import_nodes: list[tuple[str, str, Leaf]]
+    import_nodes: list[tuple[str, str, Node]]
     # Every call with a plain dotted callee: the module's own, then each function's (in source order).
     calls: list[ScopedCall] = field(default_factory=list)
-    has_errors: bool = False  # parso recovered from a syntax error somewhere in the module
+    has_errors: bool = False  # tree-sitter recovered from a syntax error somewhere in the module
 
     @functools.cached_property
     def calls_by_name(self) -> dict[str, list[ScopedCall]]:
@@ -162,9 +158,9 @@ class ModuleIndex:
         """A module-level function by name."""
         return next((s for s in self.functions if s.module_level and s.name == name), None)
 
-    def qualified(self, names: tuple[Leaf, ...], scope: Scope) -> str | None:
+    def qualified(self, names: tuple[Node, ...], scope: Scope) -> str | None:
         """`t.sleep` -> "time.sleep" through the module's imports; None for a local or unknown name."""
-        return self.qualified_name(tuple(n.value for n in names), scope)
+        return self.qualified_name(tuple(text_of(n) for n in names), scope)
 
     def qualified_name(self, names: tuple[str, ...], scope: Scope) -> str | None:
         """`qualified` of the names as text."""
@@ -181,76 +177,69 @@ class ModuleIndex:
             return ".".join([module, name, *rest]) if module else ".".join([name, *rest])
         return None
 
-    def is_extism(self, names: tuple[Leaf, ...], scope: Scope, member: str) -> bool:
+    def is_extism(self, names: tuple[Node, ...], scope: Scope, member: str) -> bool:
         """Whether a dotted name is `extism.<member>` (through any alias), or a bare `<member>` that nothing
         else binds (a half-written file without its import still reads as the author means it)."""
         qualified = self.qualified(names, scope)
         if qualified is not None:
             return qualified == f"{EXTISM_MODULE}.{member}"
-        values = [n.value for n in names]
+        values = [text_of(n) for n in names]
         if values == [EXTISM_MODULE, member] and not self.module_scope.binds(EXTISM_MODULE):
             return True
         return values == [member] and not self.module_scope.binds(member)
 
 
-# Nodes whose insides belong to no walk of the enclosing scope (a def's body is a scope of its own).
-_OWN_SCOPE = frozenset({"funcdef", "classdef", "lambdef"})
 # Statements that bind names in the scope they sit in (see `_bind_node`).
 _BINDING_TYPES = frozenset(
     {
-        "expr_stmt",
-        "global_stmt",
-        "for_stmt",
-        "comp_for",
-        "sync_comp_for",
+        "assignment",
+        "augmented_assignment",
+        "global_statement",
+        "for_statement",
+        "for_in_clause",
         "with_item",
         "except_clause",
-        "namedexpr_test",
-        "import_name",
-        "import_from",
+        "named_expression",
     }
 )
+IMPORTS = frozenset({"import_statement", "import_from_statement", "future_import_statement"})
+# Every kind the walk acts on, found by one query (in C) instead of a Python walk of every node.
+_WALKED_KINDS = OWN_SCOPE | _BINDING_TYPES | IMPORTS | {"call"}
 
 
-class _Enter:
-    """A mark on the walk's stack: the nodes popped after it belong to `scope` (None: to no scope)."""
-
-    __slots__ = ("scope",)  # no dataclass: it needs none of the generated methods, which cost import time
-
-    def __init__(self, scope: Scope | None) -> None:
-        self.scope = scope
+@functools.lru_cache(maxsize=1)
+def _walked_query() -> Query:
+    query: Query = Query(python_language(), "[" + " ".join(f"({kind})" for kind in sorted(_WALKED_KINDS)) + "] @node")
+    return query
 
 
-def index_module(module: Module) -> ModuleIndex:
-    """Scopes, bindings, imports, calls and syntax errors of a module, found in one walk of its tree
-    (a keystroke re-reads the whole module, so each extra walk of a 3,000-line file costs milliseconds).
+def index_module(root: Node) -> ModuleIndex:
+    """Scopes, bindings, imports and calls of a module, found in one pass over the nodes that matter.
 
     A scope sees its own statements: the module's top level and the decorators of its defs, or a def's
     body. Class bodies, lambdas and a def's header belong to no scope's walk.
     """
-    walk = ModuleWalk(module)
-    walk.run(module)
+    walk = ModuleWalk(root)
+    walk.run(root)
     return walk.index()
 
 
 class ModuleWalk:
-    """The state of `index_module`'s walk: what it found so far. Walking the module's top-level
+    """The state of `index_module`'s pass: what it found so far. Walking the module's top-level
     statements one by one, in order, finds what one walk of the module finds."""
 
-    def __init__(self, module: Module) -> None:
-        self.module = module
-        self.module_scope = Scope("", module)
+    def __init__(self, root: Node) -> None:
+        self.root = root
+        self.module_scope = Scope("", root)
         self.functions: list[Scope] = []  # in source order, nested ones included
         self.calls: dict[int, list[ScopedCall]] = {id(self.module_scope): []}  # by id of their scope
-        self.imports: list[Import] = []  # anywhere in the module, in source order
-        self.has_errors = False
+        self.imports: list[Node] = []  # anywhere in the module, in source order
 
-    def index(self) -> ModuleIndex:
+    def index(self, has_errors: bool | None = None) -> ModuleIndex:
         aliases, names, nodes = _imports(self.imports)
         every_call = [call for owner in [self.module_scope, *self.functions] for call in self.calls[id(owner)]]
-        return ModuleIndex(
-            self.module, self.module_scope, self.functions, aliases, names, nodes, every_call, self.has_errors
-        )
+        errors = self.root.has_error if has_errors is None else has_errors
+        return ModuleIndex(self.root, self.module_scope, self.functions, aliases, names, nodes, every_call, errors)
 
     def add(self, other: ModuleWalk) -> None:
         """Add what `other` found, walking a later statement of the same module, as if this walk had."""
@@ -266,69 +255,59 @@ class ModuleWalk:
             for c in other.calls[id(other.module_scope)]
         ]
         self.imports += other.imports
-        self.has_errors = self.has_errors or other.has_errors
 
-    def run(self, root: BaseNode) -> None:
-        """Walk `root`: the module, or one of its top-level statements."""
-        scope: Scope | None = self.module_scope
-        # Only inner nodes go on the stack (leaves are two thirds of a tree); scope changes are marks on it.
-        stack: list[BaseNode | _Enter] = [root]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, _Enter):
-                scope = node.scope
-                continue
+    def run(self, root: Node) -> None:
+        """Visit the nodes of `root` (the module, or one of its top-level statements) the index needs, in
+        source order, each in the scope it belongs to.
+
+        Regions of the source whose nodes belong to another scope (a def's body) or to none (a def's
+        header, a class, a lambda) are kept on a stack, innermost last, by the byte where they end.
+        """
+        nodes = in_source_order(QueryCursor(_walked_query()).captures(root).get("node", []))
+        regions: list[tuple[int, Scope | None]] = []  # (end byte, scope of the nodes before it)
+        for node in nodes:
+            start = node.start_byte
+            while regions and start >= regions[-1][0]:
+                regions.pop()
+            scope = regions[-1][1] if regions else self.module_scope
             kind = node.type
-            if kind in _OWN_SCOPE:
-                self._enter_definition(node, scope, stack)
+            if kind in OWN_SCOPE:
+                self._enter_definition(node, regions)
                 continue
-            if kind == "error_node":
-                self.has_errors = True
-            elif scope is not None and (kind in _BINDING_TYPES or kind == "atom_expr" or kind == "power"):
-                self._visit(node, scope)
-            elif isinstance(node, Import):
+            if kind in IMPORTS:
                 self.imports.append(node)
-            for child in reversed(node.children):
-                if isinstance(child, BaseNode):
-                    stack.append(child)
-                elif child.type == "error_leaf":
-                    self.has_errors = True
+                if scope is not None and not scope.is_module:
+                    _bind_import(scope, node)
+            elif scope is None:
+                continue
+            elif kind == "call":
+                call = call_shape(node)
+                if call is not None:
+                    in_decorator = node.parent is not None and node.parent.type == "decorator"
+                    self.calls[id(scope)].append(ScopedCall.of(scope, call, in_decorator))
+            else:
+                _bind_node(scope, node)
 
-    def _enter_definition(self, node: BaseNode, scope: Scope | None, stack: list[BaseNode | _Enter]) -> None:
+    def _enter_definition(self, node: Node, regions: list[tuple[int, Scope | None]]) -> None:
         """A def, class or lambda: its header (and a class's or lambda's body) belongs to no scope, a def's
-        body to the def's own scope; after it the walk goes on in `scope`."""
-        children = node.children
-        body_scope: Scope | None = None
-        if node.type == "funcdef":
-            body_scope = _function_scope(node)
-            self.functions.append(body_scope)
-            self.calls[id(body_scope)] = []
-        # Popped in order: the header, the body, then the mark back to `scope`.
-        stack += (_Enter(scope), *_inner_nodes(children[-1:]), _Enter(body_scope))
-        stack += (*_inner_nodes(reversed(children[:-1])), _Enter(None))
-        self.has_errors = self.has_errors or any(child.type == "error_leaf" for child in children)
-
-    def _visit(self, node: BaseNode, scope: Scope) -> None:
-        """A statement that binds names, or a call, seen by `scope`."""
-        kind = node.type
-        if kind == "atom_expr" or kind == "power":
-            call = call_shape(node)
-            if call is not None:
-                in_decorator = node.parent is not None and node.parent.type == "decorator"
-                self.calls[id(scope)].append(ScopedCall.of(scope, call, in_decorator))
+        body to the def's own scope."""
+        if node.type != "function_definition":
+            regions.append((node.end_byte, None))
             return
-        _bind_node(scope, node)
-        if isinstance(node, Import):
-            self.imports.append(node)
+        scope = _function_scope(node)
+        self.functions.append(scope)
+        self.calls[id(scope)] = []
+        body = node.child_by_field_name("body")
+        if body is None:
+            regions.append((node.end_byte, None))
+            return
+        regions.append((node.end_byte, scope))
+        regions.append((body.start_byte, None))
 
 
-def _inner_nodes(nodes: Iterable[NodeOrLeaf]) -> list[BaseNode]:
-    return [node for node in nodes if isinstance(node, BaseNode)]
-
-
-def _function_scope(funcdef: BaseNode) -> Scope:
+def _function_scope(funcdef: Node) -> Scope:
     return Scope(
-        name=getattr(funcdef.children[1], "value", ""),
+        name=text_of(funcdef.child_by_field_name("name")),
         node=funcdef,
         params=function_params(funcdef),
         decorators=_decorators(funcdef),
@@ -336,96 +315,147 @@ def _function_scope(funcdef: BaseNode) -> Scope:
     )
 
 
-def _is_module_level(funcdef: BaseNode) -> bool:
+def _is_module_level(funcdef: Node) -> bool:
     parent = funcdef.parent
-    while parent is not None and parent.type in ("decorated", "async_stmt", "async_funcdef"):
+    if parent is not None and parent.type == "decorated_definition":
         parent = parent.parent
-    return parent is not None and parent.type == "file_input"
+    return parent is not None and parent.type == "module"
 
 
-def _decorators(funcdef: BaseNode) -> list[NodeOrLeaf]:
+def _decorators(funcdef: Node) -> list[Node]:
+    """The expression of each decorator (`extism.plugin_fn` of `@extism.plugin_fn`)."""
     parent = funcdef.parent
-    if parent is None or parent.type != "decorated" or not isinstance(parent, BaseNode):
+    if parent is None or parent.type != "decorated_definition":
         return []
-    first = parent.children[0]
-    found = [first] if first.type == "decorator" else []
-    if first.type == "decorators" and isinstance(first, BaseNode):
-        found = list(first.children)
-    # Each decorator node: '@', expression, newline.
-    return [d.children[1] for d in found if isinstance(d, BaseNode) and len(d.children) >= 2]
+    found: list[Node] = []
+    for decorator in parent.named_children:
+        if decorator.type == "decorator":
+            expression = next((c for c in decorator.named_children if c.type != "comment"), None)
+            if expression is not None:
+                found.append(expression)
+    return found
 
 
-def _bind_node(scope: Scope, node: BaseNode) -> None:
+def _bind(scope: Scope, name: Node, value: Node | None, at: int) -> None:
+    scope.bindings.setdefault(text_of(name), []).append(Binding(value, at))
+
+
+def _bind_node(scope: Scope, node: Node) -> None:
     """Record the names one statement of `scope` binds."""
     kind = node.type
-    if kind == "expr_stmt":
-        for target, _, value in assignment_targets(node):
-            _bind_target(scope, target, value, node.start_pos)
-    elif kind == "global_stmt":
-        scope.globals_declared.update(value_of(c) for c in node.children if c.type == "name")
-    elif kind in ("for_stmt", "comp_for", "sync_comp_for"):
-        for leaf in walk(node.children[1]):
-            if leaf.type == "name":
-                scope.bindings.setdefault(value_of(leaf), []).append(Binding(None, node.start_pos))
-    elif kind in ("with_item", "except_clause"):
-        names = [c for c in node.children if c.type == "name"]
-        if len(node.children) >= 3 and names and getattr(node.children[-2], "value", "") == "as":
-            scope.bindings.setdefault(value_of(names[-1]), []).append(Binding(None, node.start_pos))
-    elif kind == "namedexpr_test" and node.children[0].type == "name":
-        scope.bindings.setdefault(value_of(node.children[0]), []).append(Binding(node.children[2], node.start_pos))
-    elif isinstance(node, Import) and not scope.is_module:
-        for leaf in _defined_names(node):
-            scope.bindings.setdefault(leaf.value, []).append(Binding(None, node.start_pos))
+    at = node.start_byte
+    if kind == "assignment" or kind == "augmented_assignment":
+        if is_assignment(node):
+            for target, _, value in assignment_targets(node):
+                _bind_target(scope, target, value, at)
+    elif kind == "global_statement":
+        scope.globals_declared.update(text_of(c) for c in node.named_children if c.type == "identifier")
+    elif kind == "for_statement" or kind == "for_in_clause":
+        left = node.child_by_field_name("left")
+        for leaf in walk(left) if left is not None else ():
+            if leaf.type == "identifier":
+                _bind(scope, leaf, None, at)
+    elif kind == "with_item" or kind == "except_clause":
+        name = _as_name(node)
+        if name is not None:
+            _bind(scope, name, None, at)
+    elif kind == "named_expression":
+        name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+        if name is not None and name.type == "identifier":
+            _bind(scope, name, value, at)
 
 
-def _bind_target(scope: Scope, target: NodeOrLeaf, value: NodeOrLeaf | None, at: tuple[int, int]) -> None:
-    if target.type == "name":
-        scope.bindings.setdefault(value_of(target), []).append(Binding(value, at))
-    elif target.type in ("testlist_star_expr", "exprlist", "atom", "testlist") and isinstance(target, BaseNode):
-        for leaf in target.children:
-            if leaf.type == "name":
-                scope.bindings.setdefault(value_of(leaf), []).append(Binding(None, at))
+def _as_name(node: Node) -> Node | None:
+    """`h` of `with open(f) as h` or of `except E as h`."""
+    pattern = next((c for c in node.named_children if c.type == "as_pattern"), None)
+    target = pattern.child_by_field_name("alias") if pattern is not None else None
+    if target is not None and target.type == "as_pattern_target":
+        target = target.named_children[0] if target.named_child_count == 1 else None
+    return target if target is not None and target.type == "identifier" else None
 
 
-def _imports(
-    imports: list[Import],
-) -> tuple[dict[str, str], dict[str, tuple[str, str]], list[tuple[str, str, Leaf]]]:
+def _bind_target(scope: Scope, target: Node, value: Node | None, at: int) -> None:
+    if target.type == "identifier":
+        _bind(scope, target, value, at)
+    elif target.type in UNPACKING:
+        for leaf in target.named_children:
+            if leaf.type == "identifier":
+                _bind(scope, leaf, None, at)
+
+
+def _bind_import(scope: Scope, node: Node) -> None:
+    """An import inside a function binds its names there."""
+    for _, local, _ in _imported(node):
+        _bind(scope, local, None, node.start_byte)
+
+
+def _imported(node: Node) -> list[tuple[str, Node, Node]]:
+    """(module path, local name node, imported name node) of each name an import statement binds:
+    `import a.b` -> ("a.b", a, b); `import a.b as c` -> ("a.b", c, b); `from .m import n as x` -> (".m", x, n)."""
+    found: list[tuple[str, Node, Node]] = []
+    if node.type == "import_statement":
+        for item in node.children_by_field_name("name"):
+            path, alias = _aliased(item)
+            if path:
+                found.append((".".join(text_of(p) for p in path), alias or path[0], path[-1]))
+        return found
+    module = node.child_by_field_name("module_name")
+    if node.type == "future_import_statement":
+        module_path = "__future__"
+    elif module is not None:
+        module_path = _module_path(module)
+    else:
+        return found
+    for item in node.children_by_field_name("name"):
+        path, alias = _aliased(item)
+        if path:
+            found.append((module_path, alias or path[-1], path[-1]))
+    return found
+
+
+def _aliased(item: Node) -> tuple[list[Node], Node | None]:
+    """The names of a `dotted_name` or an `aliased_import`, and the alias."""
+    if item.type == "aliased_import":
+        name, alias = item.child_by_field_name("name"), item.child_by_field_name("alias")
+        return ([c for c in name.named_children if c.type == "identifier"] if name is not None else []), alias
+    if item.type == "dotted_name":
+        return [c for c in item.named_children if c.type == "identifier"], None
+    return [], None
+
+
+def _module_path(module: Node) -> str:
+    """`a.b`, `.`, `..a.b`: the module of a `from ... import` as written."""
+    if module.type == "dotted_name":
+        return ".".join(text_of(c) for c in module.named_children if c.type == "identifier")
+    dots = "".join(text_of(c) for c in module.named_children if c.type == "import_prefix")
+    dotted = next((c for c in module.named_children if c.type == "dotted_name"), None)
+    return dots + (_module_path(dotted) if dotted is not None else "")
+
+
+def _imports(imports: list[Node]) -> tuple[dict[str, str], dict[str, tuple[str, str]], list[tuple[str, str, Node]]]:
     """What the module's import statements (anywhere in it, in source order) bind and import."""
     aliases: dict[str, str] = {}
     names: dict[str, tuple[str, str]] = {}
-    nodes: list[tuple[str, str, Leaf]] = []
+    nodes: list[tuple[str, str, Node]] = []
     for node in imports:
-        try:
-            paths: list[list[Leaf]] = _get_paths(node)
-            defined = _defined_names(node)
-        except (AttributeError, IndexError, ValueError):
-            continue  # a half-written import
-        if node.type == "import_name":
-            for path, local in zip(paths, defined, strict=False):
-                dotted = ".".join(p.value for p in path)
+        for module_path, local, imported in _imported(node):
+            local_name = text_of(local)
+            if node.type == "import_statement":
                 # `import a.b` binds `a`; `import a.b as c` binds c to a.b.
-                aliases[local.value] = dotted if _has_alias(local) else path[0].value
-                nodes.append((dotted, local.value, path[-1]))
-        else:
-            level = "." * int(getattr(node, "level", 0))
-            for path, local in zip(paths, defined, strict=False):
-                module_path = level + ".".join(p.value for p in path[:-1])
-                names[local.value] = (module_path, path[-1].value)
+                aliases[local_name] = module_path if _is_alias(local) else local_name
+                nodes.append((module_path, local_name, imported))
+            else:
+                names[local_name] = (module_path, text_of(imported))
                 # The module is what is imported; the span is the imported name, even when renamed.
-                nodes.append((module_path, local.value, path[-1]))
+                nodes.append((module_path, local_name, imported))
     return aliases, names, nodes
 
 
-def _has_alias(local: Leaf) -> bool:
-    previous = previous_leaf(local)
-    return previous is not None and previous.type == "keyword" and previous.value == "as"
+def _is_alias(local: Node) -> bool:
+    return local.parent is not None and local.parent.type == "aliased_import"
 
 
-def _defined_names(node: Import) -> list[Leaf]:
-    return list(_get_defined_names(node))
-
-
-def decorator_named(index: ModuleIndex, scope: Scope, member: str) -> NodeOrLeaf | None:
+def decorator_named(index: ModuleIndex, scope: Scope, member: str) -> Node | None:
     """The decorator of `scope` that is `extism.<member>` (called or not), if any."""
     for decorator in scope.decorators:
         names = dotted_names(decorator)
@@ -437,7 +467,7 @@ def decorator_named(index: ModuleIndex, scope: Scope, member: str) -> NodeOrLeaf
     return None
 
 
-def constant_value(index: ModuleIndex, name: str) -> tuple[LiteralOf, NodeOrLeaf] | None:
+def constant_value(index: ModuleIndex, name: str) -> tuple[LiteralOf, Node] | None:
     """A module-level name assigned exactly once, to a literal, and never rebound by a function."""
     bindings = index.module_scope.bindings.get(name, [])
     if len(bindings) != 1 or bindings[0].value is None or name in index.module_aliases or name in index.name_imports:

@@ -1,13 +1,12 @@
 """A Python module cut into its top-level statements, with what the scope walk found in each kept across edits."""
 
-# A keystroke changes one top-level statement; the others keep their text and at most move by whole lines.
-# Walking the whole tree of a 3,000-line plugin took about 10 ms of a 20 ms keystroke, so what the walk
-# finds in a statement is kept, keyed by the statement's text, and a statement with the same text next
-# time gets it back without a walk (about 2.5 ms for the whole plugin). It is kept as paths (child
-# indexes from the statement's node), never as nodes: parso's diff parser moves the old tree's nodes into
-# the new tree and rebuilds parts of them in place, so an old node may no longer be where it was. A kept
-# record is turned back into scopes, bindings and calls over the current tree; any path that does not
-# lead to a node of the recorded type sends the statement back to the walk.
+# A keystroke changes one top-level statement; the others keep their text and at most move. Walking every
+# statement of a 3,000-line plugin again took about 10 ms of a keystroke, so what the walk finds in a
+# statement is kept, keyed by the statement's text, and a statement with the same text next time gets it
+# back without a walk. Nodes are kept as byte ranges from the statement's first byte (with their type),
+# never as nodes: a node of the previous tree carries the previous tree's positions. A kept record is
+# turned back into scopes, bindings and calls over the current tree; a range that does not lead to a node
+# of the recorded type sends the statement back to the walk.
 
 from __future__ import annotations
 
@@ -15,19 +14,19 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
-from parso.python.tree import Import, Module
-from parso.tree import BaseNode, NodeOrLeaf
+from tree_sitter import Node
 
+from nd_lsp.frontends.python_parse import ParsedPython
 from nd_lsp.frontends.python_scope import Binding, ModuleIndex, ModuleWalk, Scope, ScopedCall
 
 # How many files' records are kept: the files a user is editing (as for their syntax trees).
 MAX_FILES = 8
 
-# A node as the path of child indexes from its top-level statement, and the node's type there.
-_Ref = tuple[tuple[int, ...], str]
-# The bindings of one name, in source order: the name, then for each (the bound value or None, line from
-# the statement's first line, column).
-_BindingRecord = tuple[str, tuple[tuple[_Ref | None, int, int], ...]]
+# A node as its byte range from the first byte of its top-level statement, and its type.
+_Ref = tuple[int, int, str]
+# The bindings of one name, in source order: the name, then for each (the bound value or None, the byte of
+# its statement from the top-level statement's first byte).
+_BindingRecord = tuple[str, tuple[tuple[_Ref | None, int], ...]]
 # One call: (index of its function in the statement's functions, -1 for the module; the call node; its
 # callee's names; its bare-name arguments; whether it is a decorator).
 _CallRecord = tuple[int, _Ref, tuple[str, ...], tuple[str, ...], bool]
@@ -38,19 +37,19 @@ class _Mismatch(Exception):
 
 
 class _FunctionRecord:
-    """A def's scope (see `Scope`) with its nodes as paths."""
+    """A def's scope (see `Scope`) with its nodes as ranges."""
 
-    # No dataclasses here: each costs about half a millisecond to define at import.
+    # No dataclasses here: each costs about a tenth of a millisecond to define at import.
     __slots__ = ("bindings", "decorators", "funcdef", "globals_declared", "module_level", "name", "params")
 
-    def __init__(self, scope: Scope, statement: BaseNode, first_line: int) -> None:
-        self.funcdef = _ref(statement, scope.node)
+    def __init__(self, scope: Scope, base: int) -> None:
+        self.funcdef = _ref(scope.node, base)
         self.name = scope.name
         self.params = tuple(scope.params)
-        self.decorators = tuple(_ref(statement, decorator) for decorator in scope.decorators)
+        self.decorators = tuple(_ref(decorator, base) for decorator in scope.decorators)
         self.module_level = scope.module_level
         self.globals_declared = tuple(scope.globals_declared)
-        self.bindings = _binding_records(scope, statement, first_line)
+        self.bindings = _binding_records(scope, base)
 
 
 class _StatementRecord:
@@ -58,19 +57,18 @@ class _StatementRecord:
 
     __slots__ = ("calls", "functions", "imports", "module_bindings", "module_globals")
 
-    def __init__(self, walk: ModuleWalk, statement: BaseNode) -> None:
-        first_line = statement.start_pos[0]
+    def __init__(self, walk: ModuleWalk, base: int) -> None:
         slots = {id(scope): index for index, scope in enumerate(walk.functions)}
         slots[id(walk.module_scope)] = -1
-        self.functions = tuple(_FunctionRecord(scope, statement, first_line) for scope in walk.functions)
-        self.module_bindings = _binding_records(walk.module_scope, statement, first_line)
+        self.functions = tuple(_FunctionRecord(scope, base) for scope in walk.functions)
+        self.module_bindings = _binding_records(walk.module_scope, base)
         self.module_globals = tuple(walk.module_scope.globals_declared)
         self.calls: tuple[_CallRecord, ...] = tuple(
-            (slots[id(owner)], _ref(statement, scoped.node), scoped.names, scoped.argument_names, scoped.in_decorator)
+            (slots[id(owner)], _ref(scoped.node, base), scoped.names, scoped.argument_names, scoped.in_decorator)
             for owner in (walk.module_scope, *walk.functions)
             for scoped in walk.calls[id(owner)]
         )
-        self.imports = tuple(_ref(statement, node) for node in walk.imports)
+        self.imports = tuple(_ref(node, base) for node in walk.imports)
 
 
 class _Records:
@@ -79,14 +77,14 @@ class _Records:
 
     def __init__(self, capacity: int) -> None:
         self._capacity = capacity
-        self._files: OrderedDict[Path, dict[str, _StatementRecord]] = OrderedDict()
+        self._files: OrderedDict[Path, dict[bytes, _StatementRecord]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def take(self, path: Path) -> dict[str, _StatementRecord] | None:
+    def take(self, path: Path) -> dict[bytes, _StatementRecord] | None:
         with self._lock:
             return self._files.pop(path, None)
 
-    def keep(self, path: Path, records: dict[str, _StatementRecord]) -> None:
+    def keep(self, path: Path, records: dict[bytes, _StatementRecord]) -> None:
         with self._lock:
             self._files[path] = records
             while len(self._files) > self._capacity:
@@ -96,62 +94,49 @@ class _Records:
 _RECORDS = _Records(MAX_FILES)
 
 
-def index_file(path: Path, module: Module, lines: list[str]) -> ModuleIndex:
-    """`index_module` of the tree of `path` (parsed from `lines`), reusing what the previous read of the
+def index_file(path: Path, parsed: ParsedPython, source: bytes) -> ModuleIndex:
+    """`index_module` of the syntax of `path` (parsed from `source`), reusing what the previous read of the
     same path found in the top-level statements whose text has not changed.
 
-    The first read of a path records its statements too (measured: 17 ms instead of 10 ms for a
-    3,000-line module, next to 120 ms for parsing it), so that the first keystroke after the editor
+    The first read of a path records its statements too, so that the first keystroke after the editor
     opened the file is as quick as the next ones.
     """
     known = _RECORDS.take(path) or {}
-    walk = ModuleWalk(module)
-    records: dict[str, _StatementRecord] = {}
-    children = module.children
-    starts = [child.start_pos for child in children]
-    for number, statement in enumerate(children):
-        if not isinstance(statement, BaseNode):
-            walk.has_errors = walk.has_errors or statement.type == "error_leaf"
+    root = parsed.module
+    walk = ModuleWalk(root)
+    records: dict[bytes, _StatementRecord] = {}
+    for statement in parsed.statements():
+        kind = statement.type
+        if kind == "comment" or not statement.is_named:
             continue
-        end = starts[number + 1] if number + 1 < len(starts) else statement.end_pos
-        key = _key(statement.type, lines, starts[number][0], end)
+        start = statement.start_byte
+        key = kind.encode() + b"\0" + source[start : statement.end_byte]
         record = known.get(key) or records.get(key)
         if record is None or not _replay(walk, statement, record):
-            alone = ModuleWalk(module)
+            alone = ModuleWalk(root)
             alone.run(statement)
             walk.add(alone)
-            if alone.has_errors:
-                continue  # broken code: parso's error recovery may read the same text otherwise next time
-            record = _StatementRecord(alone, statement)
+            if statement.has_error:
+                continue  # broken code: error recovery may read the same text otherwise next time
+            record = _StatementRecord(alone, start)
         records[key] = record
     _RECORDS.keep(path, records)
-    return walk.index()
+    return walk.index(has_errors=parsed.has_error)
 
 
-def _key(kind: str, lines: list[str], first_line: int, end: tuple[int, int]) -> str:
-    """A statement's text: from the start of its first line to where the next statement starts (so with
-    the comments and blank lines after it), with its type (parso makes a lone `x = 1` at the end of a file
-    an expr_stmt, with a newline after it a simple_stmt)."""
-    end_line, end_column = end
-    return kind + "\0" + "".join(lines[first_line - 1 : end_line - 1]) + lines[end_line - 1][:end_column]
-
-
-def _replay(walk: ModuleWalk, statement: BaseNode, record: _StatementRecord) -> bool:
+def _replay(walk: ModuleWalk, statement: Node, record: _StatementRecord) -> bool:
     """Add what `record` says about `statement` to `walk`, as walking it would; False (and `walk`
     unchanged) when the record does not fit the statement's tree."""
-    first_line = statement.start_pos[0]
+    base = statement.start_byte
     try:
-        functions = [_function_scope(statement, function, first_line) for function in record.functions]
-        module_bindings = _bindings(statement, record.module_bindings, first_line)
+        functions = [_function_scope(statement, function, base) for function in record.functions]
+        module_bindings = _bindings(statement, record.module_bindings, base)
         calls: list[ScopedCall] = []
         for slot, ref, names, argument_names, in_decorator in record.calls:
-            node = _resolve(statement, ref)
-            if not isinstance(node, BaseNode):
-                raise _Mismatch
             scope = functions[slot] if slot >= 0 else walk.module_scope
             # The call's shape is left to be read when asked for (see `ScopedCall`).
-            calls.append(ScopedCall(scope, node, names, argument_names, in_decorator))
-        imports = [_import(statement, node) for node in record.imports]
+            calls.append(ScopedCall(scope, _resolve(statement, ref, base), names, argument_names, in_decorator))
+        imports = [_resolve(statement, ref, base) for ref in record.imports]
     except _Mismatch:
         return False
     for scope in functions:
@@ -167,71 +152,47 @@ def _replay(walk: ModuleWalk, statement: BaseNode, record: _StatementRecord) -> 
     return True
 
 
-def _import(statement: BaseNode, ref: _Ref) -> Import:
-    node = _resolve(statement, ref)
-    if not isinstance(node, Import):
-        raise _Mismatch
-    return node
-
-
-def _function_scope(statement: BaseNode, function: _FunctionRecord, first_line: int) -> Scope:
-    funcdef = _resolve(statement, function.funcdef)
-    if not isinstance(funcdef, BaseNode):
-        raise _Mismatch
-    decorators = [_resolve(statement, decorator) for decorator in function.decorators] if function.decorators else []
+def _function_scope(statement: Node, function: _FunctionRecord, base: int) -> Scope:
     return Scope(
         function.name,
-        funcdef,
+        _resolve(statement, function.funcdef, base),
         list(function.params),
-        _bindings(statement, function.bindings, first_line),
+        _bindings(statement, function.bindings, base),
         set(function.globals_declared),
-        decorators,
+        [_resolve(statement, decorator, base) for decorator in function.decorators],
         function.module_level,
     )
 
 
-def _bindings(statement: BaseNode, records: tuple[_BindingRecord, ...], first_line: int) -> dict[str, list[Binding]]:
+def _bindings(statement: Node, records: tuple[_BindingRecord, ...], base: int) -> dict[str, list[Binding]]:
     return {
         name: [
-            Binding(None if value is None else _resolve(statement, value), (first_line + line, column))
-            for value, line, column in bindings
+            Binding(None if value is None else _resolve(statement, value, base), base + at) for value, at in bindings
         ]
         for name, bindings in records
     }
 
 
-def _binding_records(scope: Scope, statement: BaseNode, first_line: int) -> tuple[_BindingRecord, ...]:
+def _binding_records(scope: Scope, base: int) -> tuple[_BindingRecord, ...]:
     return tuple(
-        (name, tuple((_value_ref(statement, b.value), b.at[0] - first_line, b.at[1]) for b in bindings))
+        (name, tuple((None if b.value is None else _ref(b.value, base), b.at - base) for b in bindings))
         for name, bindings in scope.bindings.items()
     )
 
 
-def _ref(statement: BaseNode, node: NodeOrLeaf) -> _Ref:
-    path: list[int] = []
-    current = node
-    while current is not statement:
-        parent = current.parent
-        if parent is None:
-            raise ValueError("a node outside its statement")
-        # `index` finds `current` itself: parso's leaves equal a string or only themselves.
-        path.append(parent.children.index(current))
-        current = parent
-    return tuple(reversed(path)), node.type
+def _ref(node: Node, base: int) -> _Ref:
+    return node.start_byte - base, node.end_byte - base, node.type
 
 
-def _value_ref(statement: BaseNode, value: NodeOrLeaf | None) -> _Ref | None:
-    return None if value is None else _ref(statement, value)
-
-
-def _resolve(statement: BaseNode, ref: _Ref) -> NodeOrLeaf:
-    path, kind = ref
-    node: NodeOrLeaf = statement
-    try:
-        for index in path:
-            node = node.children[index]  # type: ignore[attr-defined]
-    except (AttributeError, IndexError):
-        raise _Mismatch from None
-    if node.type != kind:
-        raise _Mismatch
-    return node
+def _resolve(statement: Node, ref: _Ref, base: int) -> Node:
+    """The node of `statement` with the recorded range and type."""
+    start, end, kind = ref
+    start += base
+    end += base
+    node: Node | None = statement.descendant_for_byte_range(start, end)
+    # The innermost node over the range: climb to the one of the recorded type, as long as it is the range.
+    while node is not None and node.start_byte == start and node.end_byte == end:
+        if node.type == kind:
+            return node
+        node = node.parent
+    raise _Mismatch
