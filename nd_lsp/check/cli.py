@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -15,8 +14,9 @@ from nd_lsp.check.output import FORMATS, PluginReport, Problem, Report
 from nd_lsp.check.parallel import map_in_processes
 from nd_lsp.config import Settings
 from nd_lsp.config_files import ConfigError, parse_codes, parse_severity
+from nd_lsp.lazy_log import LazyLogger
 
-log = logging.getLogger(__name__)
+log = LazyLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -6,7 +6,6 @@ cached by content, so re-checking after an edit re-reads only the file that chan
 
 from __future__ import annotations
 
-import logging
 import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from nd_lsp.config import Settings
 from nd_lsp.frontends.facts import BuildFacts, FileFacts, Language, ManifestFacts, PluginFacts
 from nd_lsp.frontends.suppressions import find_suppressions, is_suppressed
 from nd_lsp.frozen_dataclass import frozen_dataclass
+from nd_lsp.lazy_log import LazyLogger
 from nd_lsp.rules.context import RuleContext
 from nd_lsp.rules.finding import Finding
 from nd_lsp.rules.registry import all_rules
@@ -24,7 +24,7 @@ from nd_lsp.specs.loader import load_spec
 from nd_lsp.specs.model import PdkLayout, Spec
 from nd_lsp.specs.resolve import resolve_version
 
-log = logging.getLogger(__name__)
+log = LazyLogger(__name__)
 
 MAX_FILE_BYTES = 2_000_000  # larger sources are reported, not analysed
 TOO_LARGE = f"file is larger than {MAX_FILE_BYTES // 1_000_000} MB; not analysed"

@@ -7,15 +7,16 @@ since starting workers costs more than it saves.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
+from nd_lsp.lazy_log import LazyLogger
+
 if TYPE_CHECKING:
     import multiprocessing.context
 
-log = logging.getLogger(__name__)
+log = LazyLogger(__name__)
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,8 +44,6 @@ from nd_lsp.frontends.python_syntax import (
 )
 from nd_lsp.frontends.python_units import index_file
 from nd_lsp.specs.model import PdkLayout
-
-log = logging.getLogger(__name__)
 
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Literal
@@ -60,9 +59,10 @@ from nd_lsp.frontends.rust_units import (
 from nd_lsp.frontends.rust_values import Locals, ValueReader, format_prefix, read_constants
 from nd_lsp.frontends.source_order import in_source_order
 from nd_lsp.frozen_dataclass import frozen_dataclass
+from nd_lsp.lazy_log import LazyLogger
 from nd_lsp.specs.model import PdkLayout
 
-log = logging.getLogger(__name__)
+log = LazyLogger(__name__)
 
 Slot = Literal["", "input", "output"]
 # A macro body is re-parsed as Rust to find the calls inside it (`format!("{}", kvstore::get(k)?)`);
