@@ -37,6 +37,7 @@ from nd_lsp.frontends.rust_syntax import (
     SCOPED_PATHS,
     TYPE_ITEMS,
     VISITED_KINDS,
+    let_bindings,
     parse_rust,
     parse_rust_file,
     path_of,
@@ -455,14 +456,7 @@ class _RustReader:
             return {}
         key = (function.start_byte, function.end_byte)
         if key not in self.locals_cache:
-            self.locals_cache[key] = [
-                (n.start_byte, text(pattern), value)
-                for n in walk(function)
-                if n.type == "let_declaration"
-                and (pattern := n.child_by_field_name("pattern")) is not None
-                and pattern.type == "identifier"
-                and (value := n.child_by_field_name("value")) is not None
-            ]
+            self.locals_cache[key] = let_bindings(function)
         return {name: value for start, name, value in self.locals_cache[key] if start < call.start_byte}
 
     def _global_write(self, node: Node, offset: int, outer: _Outer) -> None:
