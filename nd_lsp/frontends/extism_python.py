@@ -1,6 +1,6 @@
 """Names of the extism-py SDK that Python plugins are written against (not Navidrome API names).
 
-Kept apart from the parso-based Python front-end so that rules can name them without importing parso.
+Kept apart from the Python front-end so that rules can name them without importing its parser.
 """
 
 EXTISM_MODULE = "extism"
