@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -34,6 +35,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+# The cyclic garbage collector's defaults (a young collection every 700 allocations) suit a long-running
+# program. A command is a short batch run that makes tens of thousands of short-lived objects (classes at
+# import, the spec, facts) and frees them by reference counting, so its collections are made rarer
+# (measured: ~5 ms of checking one plugin, ~6% of checking 200). The language server tunes its own.
+BATCH_GC_THRESHOLDS = (50_000, 50, 1000)
+
+
 def run() -> NoReturn:
     """The `nd-lsp` command itself (the console script and `python -m nd_lsp`): `main`, its output
     flushed, then out of the process without tearing the interpreter down.
@@ -42,6 +50,8 @@ def run() -> NoReturn:
     after checking the Python example, more than reading and checking it (mypy leaves the same way).
     Nothing is left to do at that point: worker processes are joined and the output is written.
     """
+    if sys.argv[1:2] != ["serve"]:
+        gc.set_threshold(*BATCH_GC_THRESHOLDS)
     code = main()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a reader that left, or a stream already closed
