@@ -57,7 +57,8 @@ def read_python(path: Path, text: str, layout: PdkLayout) -> FileFacts:
     each literal is judged once). Calls of functions imported from a module outside the plugin and the
     standard library are "python_wrapper" host calls: rules keep those the spec names.
 
-    Best effort on broken code: tree-sitter recovers from syntax errors, and whatever it could read is kept.
+    Best effort on broken code: a part of the file that does not parse is read apart from the rest (see
+    python_parse), and whatever could be read is kept.
     `layout` is not needed to read Python: host imports keep their namespace, and rules compare it.
     """
     with _collector_paused():

@@ -104,7 +104,7 @@ class ScopedCall:
         call: CallShape | None = None,
     ) -> None:
         self.scope = scope
-        self.node = node  # the atom_expr / power holding the call
+        self.node = node  # the `call` node
         self.names = names  # the callee's names: `extism.memory.alloc` -> ("extism", "memory", "alloc")
         self.argument_names = argument_names  # the arguments that are a bare name, positional or keyword
         self.in_decorator = in_decorator  # `@extism.import_fn(...)`: declares, runs no plugin code
@@ -139,7 +139,7 @@ class ModuleIndex:
     functions: list[Scope]
     module_aliases: dict[str, str]  # local name -> module path (`import extism as ex` -> ex: extism)
     name_imports: dict[str, tuple[str, str]]  # local name -> (module path, name) for `from m import n as x`
-    # (module path, local name, leaf) for PackageImport facts: `from m import a as b` -> ("m", "b", a)
+    # (module path, local name, name node) for PackageImport facts: `from m import a as b` -> ("m", "b", a)
     import_nodes: list[tuple[str, str, Node]]
     # Every call with a plain dotted callee: the module's own, then each function's (in source order).
     calls: list[ScopedCall] = field(default_factory=list)
