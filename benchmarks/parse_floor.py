@@ -1,6 +1,6 @@
 """The floor under `nd-lsp check`: only read and parse every plugin file under a folder, in one process.
 
-    python benchmarks/parse_floor.py FOLDER
+    python benchmarks/parse_floor.py FOLDER [FOLDER ...]
 
 Rust, Go and Python go through tree-sitter (what the front-ends use), manifests through json. Prints
 the file and line counts; run.py times the whole process, as it times `nd-lsp check`.
@@ -9,6 +9,7 @@ the file and line counts; run.py times the whole process, as it times `nd-lsp ch
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import sys
@@ -17,7 +18,7 @@ from pathlib import Path
 SKIPPED = {"target", "node_modules", ".git", "vendor", "__pycache__"}
 
 
-def main(folder: Path) -> None:
+def main(folders: list[Path]) -> None:
     import tree_sitter_go
     import tree_sitter_python
     import tree_sitter_rust
@@ -29,7 +30,7 @@ def main(folder: Path) -> None:
         ".py": Parser(Language(tree_sitter_python.language())),
     }
     files = lines = 0
-    for here, dirs, names in os.walk(folder):
+    for here, dirs, names in itertools.chain.from_iterable(os.walk(folder) for folder in folders):
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED and not d.startswith("."))
         for name in sorted(names):
             path = Path(here) / name
@@ -48,4 +49,4 @@ def main(folder: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    main([Path(argument) for argument in sys.argv[1:]])

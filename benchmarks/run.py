@@ -216,6 +216,28 @@ def measure_check(mode: Mode, env: dict[str, str], work: Path, results: dict[str
     results["parse_floor_cpu_s"] = round(statistics.median(r.cpu_s for r in floor_runs), 2)
     results["check_vs_parse_floor"] = round(results["check_corpus_s"] / results["parse_floor_s"], 2)
     results["check_vs_parse_floor_cpu"] = round(results["check_corpus_cpu_s"] / results["parse_floor_cpu_s"], 2)
+    results["check_vs_parse_floor_cpu_by_language"] = floor_ratios_by_language(nd_lsp, corpus, mode, env)
+
+
+def floor_ratios_by_language(nd_lsp: str, corpus: Path, mode: Mode, env: dict[str, str]) -> dict[str, float]:
+    """For the plugins of each language of the corpus: CPU time of `nd-lsp check --jobs 1` over CPU time of
+    the parse floor (each a whole process, start-up included): where the check spends its time."""
+    by_language: dict[str, list[str]] = {}
+    for folder in sorted(p for p in corpus.iterdir() if p.is_dir()):
+        template = plugin_language(folder)
+        if template is not None:
+            by_language.setdefault(template.language, []).append(str(folder))
+    ratios: dict[str, float] = {}
+    for language, folders in sorted(by_language.items()):
+        check_cpu = statistics.median(
+            run_timed([nd_lsp, "check", "--jobs", "1", *folders], env).cpu_s for _ in range(mode.corpus_runs)
+        )
+        floor_cpu = statistics.median(
+            run_timed([sys.executable, str(HERE / "parse_floor.py"), *folders], env).cpu_s
+            for _ in range(mode.corpus_runs)
+        )
+        ratios[language] = round(check_cpu / floor_cpu, 2)
+    return ratios
 
 
 # ---- the server side
