@@ -28,9 +28,9 @@ from nd_lsp.frontends.python_syntax import (
     literal_of,
     text_of,
     unwrap,
-    walk,
     walk_scope,
 )
+from nd_lsp.frontends.source_order import walk
 
 # Standard-library encoders that return bytes (the text form needs a further `.decode()`).
 _BYTES_ENCODERS = frozenset({"base64.b64encode", "base64.standard_b64encode", "base64.urlsafe_b64encode"})

@@ -22,9 +22,8 @@ from nd_lsp.frontends.python_syntax import (
     literal_of,
     python_language,
     text_of,
-    walk,
 )
-from nd_lsp.frontends.source_order import in_source_order
+from nd_lsp.frontends.source_order import in_source_order, walk
 
 _MUTATING_METHODS = frozenset(
     {"append", "extend", "insert", "update", "setdefault", "add", "pop", "popitem", "clear", "remove", "discard"}

@@ -68,20 +68,8 @@ class SourceMap:
         return self.bytes.span(start.end_byte, end.start_byte)
 
 
-def walk(node: Node) -> Iterator[Node]:
-    """Every node under `node` (itself included) in source order, without recursion."""
-    cursor = node.walk()
-    while True:
-        yield cursor.node  # type: ignore[misc]  # a cursor over a node always stands on one
-        if cursor.goto_first_child():
-            continue
-        while not cursor.goto_next_sibling():
-            if not cursor.goto_parent() or cursor.node == node:
-                return
-
-
 def walk_scope(node: Node) -> Iterator[Node]:
-    """Like `walk`, but does not enter nested function or class definitions (and lambdas)."""
+    """Like `source_order.walk`, but does not enter nested function or class definitions (and lambdas)."""
     stack: list[Node] = [node]
     first = True
     while stack:

@@ -42,7 +42,6 @@ from nd_lsp.frontends.rust_syntax import (
     parse_rust_file,
     path_of,
     queried_nodes,
-    walk,
     walk_all,
 )
 from nd_lsp.frontends.rust_units import (
@@ -58,7 +57,7 @@ from nd_lsp.frontends.rust_units import (
     units_of,
 )
 from nd_lsp.frontends.rust_values import Locals, ValueReader, format_prefix, read_constants
-from nd_lsp.frontends.source_order import in_source_order
+from nd_lsp.frontends.source_order import in_source_order, walk
 from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.lazy_log import LazyLogger
 from nd_lsp.specs.model import PdkLayout

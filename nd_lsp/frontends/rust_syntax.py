@@ -11,6 +11,7 @@ from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
 from nd_lsp.frontends.byte_source_map import node_text as text
 from nd_lsp.frontends.incremental_parse import IncrementalParser
+from nd_lsp.frontends.source_order import walk
 
 # Nodes that spell a path: `a::b::C`, `C`, `a::b::C<T>` (generics are dropped by `path_of`).
 PATH_NODES = frozenset(
@@ -127,15 +128,6 @@ def let_bindings(function: Node) -> list[tuple[int, str, Node]]:
                 found.append((node.start_byte, text(pattern), value))
     found.sort(key=lambda binding: binding[0])
     return found
-
-
-def walk(node: Node) -> Iterator[Node]:
-    """Every descendant of node (node first), depth first, without recursion."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(current.children))
 
 
 def walk_all(roots: Iterable[Node]) -> Iterator[Node]:

@@ -1,8 +1,24 @@
-"""Nodes a tree-sitter query found, put in the order a walk of the tree meets them."""
+"""Source order in a tree-sitter tree: a walk of every node, and the nodes a query found put in the order
+that walk meets them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from tree_sitter import Node
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every node under `node` (itself included) in source order, without recursion. A cursor made from
+    `node` never leaves it, and moves without making a Python object for each node it passes."""
+    cursor = node.walk()
+    while True:
+        yield cursor.node  # type: ignore[misc]  # a cursor over a node always stands on one
+        if cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return
 
 
 def in_source_order(nodes: list[Node]) -> list[Node]:

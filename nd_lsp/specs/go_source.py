@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import tree_sitter_go
 from tree_sitter import Language, Node, Parser
+
+from nd_lsp.frontends.source_order import walk
 
 GO_LANGUAGE = Language(tree_sitter_go.language())
 
@@ -124,12 +125,6 @@ def node_text(node: Node | None) -> str:
 def squash(text: str) -> str:
     """One line with single spaces, as signatures are shown in hovers."""
     return _WHITESPACE.sub(" ", text).strip()
-
-
-def walk(node: Node) -> Iterator[Node]:
-    yield node
-    for child in node.children:
-        yield from walk(child)
 
 
 # --- comments and annotations --------------------------------------------------------------

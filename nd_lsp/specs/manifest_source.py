@@ -8,8 +8,9 @@ from typing import Any
 
 from tree_sitter import Node
 
+from nd_lsp.frontends.source_order import walk
 from nd_lsp.specs.api_source import parse_json_tag
-from nd_lsp.specs.go_source import node_text, parse_go_file, parse_tree, type_string, walk
+from nd_lsp.specs.go_source import node_text, parse_go_file, parse_tree, type_string
 from nd_lsp.specs.source_tree import SourceTree
 
 MANIFEST_SCHEMA = "plugins/manifest-schema.json"

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import tree_sitter_rust
 from tree_sitter import Language, Node, Parser
 
-from nd_lsp.specs.go_source import node_text, squash, walk
+from nd_lsp.frontends.source_order import walk
+from nd_lsp.specs.go_source import node_text, squash
 
 RUST_LANGUAGE = Language(tree_sitter_rust.language())
 
