@@ -30,10 +30,12 @@ from nd_lsp.frontends.python_scope import (
     is_mutating_call,
 )
 from nd_lsp.frontends.python_syntax import (
+    LiteralOf,
     SourceMap,
     assignment_targets,
     call_shape,
     call_shapes,
+    chain,
     dotted_names,
     field,
     is_assignment,
@@ -175,8 +177,12 @@ def _host_imports(index: ModuleIndex, source_map: SourceMap) -> list[HostImport]
                 name=name.value,
                 local_name=scope.name,
                 span=source_map.span(decorator),
-                name_span=_string_span(source_map, name_node),
-                namespace_span=_string_span(source_map, namespace_node) if namespace_node is not None else None,
+                name_span=_string_span(source_map, name_node, name),
+                namespace_span=(
+                    _string_span(source_map, namespace_node, namespace)
+                    if namespace_node is not None and namespace is not None
+                    else None
+                ),
                 decorator=".".join(text_of(name) for name in call.callee),
             )
         )
@@ -202,14 +208,10 @@ def _import_fn_arguments(
     return namespace, name
 
 
-def _string_span(source_map: SourceMap, node: Node) -> Span:
-    """Between the quotes of a plain string literal; the whole node for anything else (an f-string too)."""
-    return source_map.span(node) if _is_fstring(node) else source_map.string_content_span(node)
-
-
-def _is_fstring(node: Node) -> bool:
-    start = node.children[0] if node.type == "string" and node.children else None
-    return start is not None and start.type == "string_start" and any(c in "fFtT" for c in text_of(start))
+def _string_span(source_map: SourceMap, node: Node, literal: LiteralOf) -> Span:
+    """Between the quotes of a plain string literal (`literal` is what `literal_of` read in `node`); the
+    whole node for anything else (an f-string too)."""
+    return source_map.span(node) if literal.kind == "fstring" else source_map.string_content_span(node)
 
 
 def _generated_wrapper_calls(index: ModuleIndex, reader: RequestReader, path: Path) -> list[HostCall]:
@@ -371,20 +373,7 @@ def _written_names(node: Node, scope: Scope, module_names: set[str]) -> list[tup
 
 def _chain_base(node: Node) -> Node:
     """`CACHE` of `CACHE.x[k].y`: the innermost object of attributes, subscripts and calls."""
-    while True:
-        kind = node.type
-        inner = (
-            field(node, "object")
-            if kind == "attribute"
-            else field(node, "value")
-            if kind == "subscript"
-            else field(node, "function")
-            if kind == "call"
-            else None
-        )
-        if inner is None:
-            return node
-        node = inner
+    return list(chain(node))[-1]
 
 
 def _is_module_state(name: str, scope: Scope, module_names: set[str]) -> bool:

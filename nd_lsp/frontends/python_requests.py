@@ -17,6 +17,7 @@ from tree_sitter import Node
 from nd_lsp.frontends.facts import Argument, Entry, HostCall
 from nd_lsp.frontends.python_scope import ModuleIndex, Scope, constant_value
 from nd_lsp.frontends.python_syntax import (
+    CHAIN_LINKS,
     CallShape,
     SourceMap,
     assignment_targets,
@@ -38,7 +39,7 @@ MAX_TRACE_DEPTH = 8
 MAX_NESTING = 6
 # The nodes of an expression chain (`a.b(x)[0]`, `await f(x)`): the outermost one of a chain holding a call
 # of `dict` is that dict (see `_is_dict_call`).
-_CHAIN_TYPES = frozenset({"call", "attribute", "subscript", "await"})
+_CHAIN_TYPES = frozenset(CHAIN_LINKS) | {"await"}
 
 # Named tuples and a plain class, not dataclasses: each dataclass costs 0.5-0.7 ms to define at import
 # (measured on Python 3.11), and nothing here needs what they add.

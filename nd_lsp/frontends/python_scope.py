@@ -212,20 +212,14 @@ def _walked_query() -> Query:
     return query
 
 
-def index_module(root: Node) -> ModuleIndex:
-    """Scopes, bindings, imports and calls of a module, found in one pass over the nodes that matter.
+class ModuleWalk:
+    """Scopes, bindings, imports and calls of a module, found in one pass over the nodes that matter (see
+    `python_units.index_file`): what the pass found so far. Walking the module's top-level statements one by
+    one, in order, finds what one walk of the module finds.
 
     A scope sees its own statements: the module's top level and the decorators of its defs, or a def's
     body. Class bodies, lambdas and a def's header belong to no scope's walk.
     """
-    walk = ModuleWalk(root)
-    walk.run(root)
-    return walk.index()
-
-
-class ModuleWalk:
-    """The state of `index_module`'s pass: what it found so far. Walking the module's top-level
-    statements one by one, in order, finds what one walk of the module finds."""
 
     def __init__(self, root: Node) -> None:
         self.root = root
@@ -234,11 +228,10 @@ class ModuleWalk:
         self.calls: dict[int, list[ScopedCall]] = {id(self.module_scope): []}  # by id of their scope
         self.imports: list[Node] = []  # anywhere in the module, in source order
 
-    def index(self, has_errors: bool | None = None) -> ModuleIndex:
+    def index(self, has_errors: bool) -> ModuleIndex:
         aliases, names, nodes = _imports(self.imports)
         every_call = [call for owner in [self.module_scope, *self.functions] for call in self.calls[id(owner)]]
-        errors = self.root.has_error if has_errors is None else has_errors
-        return ModuleIndex(self.root, self.module_scope, self.functions, aliases, names, nodes, every_call, errors)
+        return ModuleIndex(self.root, self.module_scope, self.functions, aliases, names, nodes, every_call, has_errors)
 
     def add(self, other: ModuleWalk) -> None:
         """Add what `other` found, walking a later statement of the same module, as if this walk had."""

@@ -101,25 +101,24 @@ class CallShape(NamedTuple):
     close_paren: Node
 
 
+# How an expression chain (`a.b(x)[0].c`) goes inward: the field of each link that holds the rest of it.
+CHAIN_LINKS = {"call": "function", _ATTRIBUTE: "object", "subscript": "value"}
+
+
+def chain(node: Node) -> Iterator[Node]:
+    """`node` and each link inside it of its expression chain: `a.b(x)[0]`, `a.b(x)`, `a.b`, `a`."""
+    current: Node | None = node
+    while current is not None:
+        yield current
+        link = CHAIN_LINKS.get(current.type)
+        current = field(current, link) if link is not None else None
+
+
 def head_call(node: Node) -> Node | None:
     """The first call of a chain: `json.dumps(x)` of `json.dumps(x).encode()`, `a.b(x)` of `a.b(x)[0].c()`.
     The call itself for a plain `f(x)`; None when the chain holds no call."""
-    node = unwrap(node)
-    found: Node | None = None
-    while True:
-        kind = node.type
-        if kind == "call":
-            found = node
-            inner = field(node, "function")
-        elif kind == _ATTRIBUTE:
-            inner = field(node, "object")
-        elif kind == "subscript":
-            inner = field(node, "value")
-        else:
-            return found
-        if inner is None:
-            return found
-        node = inner
+    calls = [link for link in chain(unwrap(node)) if link.type == "call"]
+    return calls[-1] if calls else None
 
 
 def call_shapes(node: Node) -> Iterator[CallShape]:

@@ -95,7 +95,7 @@ _RECORDS = _Records(MAX_FILES)
 
 
 def index_file(path: Path, parsed: ParsedPython, source: bytes) -> ModuleIndex:
-    """`index_module` of the syntax of `path` (parsed from `source`), reusing what the previous read of the
+    """The `ModuleIndex` of the syntax of `path` (parsed from `source`), reusing what the previous read of the
     same path found in the top-level statements whose text has not changed.
 
     The first read of a path records its statements too, so that the first keystroke after the editor
