@@ -11,8 +11,6 @@ the cached facts of the file) or recorded as a lookup and checked before reuse.
 from __future__ import annotations
 
 import itertools
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +27,7 @@ from nd_lsp.frontends.facts import (
     Span,
 )
 from nd_lsp.frontends.moved_facts import shifted
+from nd_lsp.frontends.recent import Recent
 from nd_lsp.frozen_dataclass import frozen_dataclass
 
 MAX_FILES = 8
@@ -168,21 +167,14 @@ class UnitCaches:
     """FileUnits per path, for the most recently read paths (bounded memory)."""
 
     def __init__(self, max_files: int = MAX_FILES) -> None:
-        self._files: OrderedDict[Path, FileUnits] = OrderedDict()
-        self._max_files = max_files
-        self._lock = threading.Lock()
+        self._files: Recent[Path, FileUnits] = Recent(max_files)
 
     def start(self, path: Path) -> UnitReads:
         """Take the units of path (another thread reading it meanwhile starts afresh)."""
-        with self._lock:
-            previous = self._files.pop(path, None)
-        return UnitReads(previous)
+        return UnitReads(self._files.take(path))
 
     def finish(self, path: Path, reads: UnitReads) -> None:
-        with self._lock:
-            self._files[path] = reads.finished()
-            while len(self._files) > self._max_files:
-                self._files.popitem(last=False)
+        self._files.put(path, reads.finished())
 
 
 # -- moving facts to another line -------------------------------------------------------------------

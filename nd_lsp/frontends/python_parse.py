@@ -15,7 +15,6 @@ import functools
 import itertools
 import re
 import threading
-from collections import OrderedDict
 from pathlib import Path
 from typing import NamedTuple
 
@@ -23,6 +22,7 @@ from tree_sitter import Node, Parser, Range
 
 from nd_lsp.frontends.incremental_parse import IncrementalParser, point_at
 from nd_lsp.frontends.python_syntax import python_language
+from nd_lsp.frontends.recent import Recent
 
 # Lines that start a top-level statement whatever came before them: where a file with errors is cut.
 _STATEMENT_LINE = re.compile(rb"^(?:(?:async[ \t]+)?def\b|class\b|@)", re.MULTILINE)
@@ -58,11 +58,10 @@ def _blanked_parser() -> IncrementalParser:
 
 
 _part_parser = threading.local()
-# Paths whose last read found damaged parts, the most recent last.
-_damaged_paths: OrderedDict[Path, None] = OrderedDict()
 MAX_DAMAGED_PATHS = 64
-_clean_parts: OrderedDict[bytes, bool] = OrderedDict()
-_lock = threading.Lock()
+# Whether the last read of a path found damaged parts.
+_damaged_paths: Recent[Path, bool] = Recent(MAX_DAMAGED_PATHS)
+_clean_parts: Recent[bytes, bool] = Recent(MAX_KNOWN_PARTS)
 
 
 def parse_python_file(path: Path, source: bytes) -> ParsedPython:
@@ -72,23 +71,17 @@ def parse_python_file(path: Path, source: bytes) -> ParsedPython:
     3,000 lines with an unclosed bracket costs ~10 ms each time, so while one stays, the parts are looked
     at first, and the whole file is parsed again once they all read cleanly on their own.
     """
-    with _lock:
-        damaged_before = path in _damaged_paths
-    if not damaged_before:
+    if not _damaged_paths.get(path):
         module = _whole_parser().parse(path, source).root_node
         if not module.has_error:
             return ParsedPython(module, ())
     parts = _parts(source)
     damaged = [(start, end) for start, end in parts if not _parses_cleanly(source[start:end])]
     if not damaged:
-        with _lock:
-            _damaged_paths.pop(path, None)
+        _damaged_paths.take(path)
         # Each part is fine alone: the file is clean, or the error is in how its parts join.
         return ParsedPython(_whole_parser().parse(path, source).root_node, ())
-    with _lock:
-        _damaged_paths[path] = None
-        while len(_damaged_paths) > MAX_DAMAGED_PATHS:
-            _damaged_paths.popitem(last=False)
+    _damaged_paths.put(path, True)
     blanked = bytearray(source)
     for start, end in damaged:
         blanked[start:end] = _NOT_LINE_END.sub(b" ", source[start:end])
@@ -114,17 +107,11 @@ def _parts(source: bytes) -> list[tuple[int, int]]:
 
 
 def _parses_cleanly(text: bytes) -> bool:
-    with _lock:
-        known = _clean_parts.get(text)
-        if known is not None:
-            _clean_parts.move_to_end(text)
-            return known
-    clean = not _parser().parse(text).root_node.has_error
-    with _lock:
-        _clean_parts[text] = clean
-        while len(_clean_parts) > MAX_KNOWN_PARTS:
-            _clean_parts.popitem(last=False)
-    return clean
+    known = _clean_parts.get(text)
+    if known is None:
+        known = not _parser().parse(text).root_node.has_error
+        _clean_parts.put(text, known)
+    return known
 
 
 def _parser() -> Parser:

@@ -10,14 +10,13 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from pathlib import Path
 
 from tree_sitter import Node
 
 from nd_lsp.frontends.python_parse import ParsedPython
 from nd_lsp.frontends.python_scope import Binding, ModuleIndex, ModuleWalk, Scope, ScopedCall
+from nd_lsp.frontends.recent import Recent
 
 # How many files' records are kept: the files a user is editing (as for their syntax trees).
 MAX_FILES = 8
@@ -71,27 +70,9 @@ class _StatementRecord:
         self.imports = tuple(_ref(node, base) for node in walk.imports)
 
 
-class _Records:
-    """The statement records of each recently read file, by path (a bounded, least recently used memory).
-    A reader takes a file's records and hands back those of the text it read."""
-
-    def __init__(self, capacity: int) -> None:
-        self._capacity = capacity
-        self._files: OrderedDict[Path, dict[bytes, _StatementRecord]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def take(self, path: Path) -> dict[bytes, _StatementRecord] | None:
-        with self._lock:
-            return self._files.pop(path, None)
-
-    def keep(self, path: Path, records: dict[bytes, _StatementRecord]) -> None:
-        with self._lock:
-            self._files[path] = records
-            while len(self._files) > self._capacity:
-                self._files.popitem(last=False)
-
-
-_RECORDS = _Records(MAX_FILES)
+# The statement records of each recently read file, by path: a reader takes a file's records and hands
+# back those of the text it read.
+_RECORDS: Recent[Path, dict[bytes, _StatementRecord]] = Recent(MAX_FILES)
 
 
 def index_file(path: Path, parsed: ParsedPython, source: bytes) -> ModuleIndex:
@@ -120,7 +101,7 @@ def index_file(path: Path, parsed: ParsedPython, source: bytes) -> ModuleIndex:
                 continue  # broken code: error recovery may read the same text otherwise next time
             record = _StatementRecord(alone, start)
         records[key] = record
-    _RECORDS.keep(path, records)
+    _RECORDS.put(path, records)
     return walk.index(has_errors=parsed.has_error)
 
 

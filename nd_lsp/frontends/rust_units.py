@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +16,7 @@ from tree_sitter import Node
 from nd_lsp.frontends.byte_source_map import node_text as text
 from nd_lsp.frontends.facts import FileFacts
 from nd_lsp.frontends.moved_facts import shifted
+from nd_lsp.frontends.recent import Recent
 from nd_lsp.frontends.rust_syntax import SUMMARY_KINDS, path_of, queried_nodes
 from nd_lsp.frontends.rust_values import is_mutable_static
 from nd_lsp.frontends.source_order import in_source_order
@@ -78,21 +77,15 @@ class FileCaches:
     """FileCache per path, for the most recently read paths (bounded memory)."""
 
     def __init__(self, max_files: int = MAX_FILES) -> None:
-        self._caches: OrderedDict[Path, FileCache] = OrderedDict()
-        self._max_files = max_files
-        self._lock = threading.Lock()
+        self._caches: Recent[Path, FileCache] = Recent(max_files)
 
     def take(self, path: Path, layout: PdkLayout) -> FileCache:
         """The cache of path, removed while a reader fills it (another thread then starts afresh)."""
-        with self._lock:
-            cache = self._caches.pop(path, None)
+        cache = self._caches.take(path)
         return cache if cache is not None and cache.layout == layout else FileCache(layout)
 
     def put(self, path: Path, cache: FileCache) -> None:
-        with self._lock:
-            self._caches[path] = cache
-            while len(self._caches) > self._max_files:
-                self._caches.popitem(last=False)
+        self._caches.put(path, cache)
 
 
 def units_of(root: Node, source: bytes) -> list[Unit]:
