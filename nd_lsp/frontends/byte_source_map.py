@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import bisect
 import itertools
+from bisect import bisect_right
 from pathlib import Path
 
 from tree_sitter import Node
@@ -19,14 +19,23 @@ class ByteSourceMap:
         self.source = source
         # Built from split lengths: a Python loop over every byte costs more than the incremental parse.
         self._line_starts = list(itertools.accumulate((len(line) + 1 for line in source.split(b"\n")[:-1]), initial=0))
+        # In an all-ASCII source (most are) a column is a byte count: no slice to look at.
+        self._ascii = source.isascii()
 
     def _line_of(self, offset: int) -> int:
-        return bisect.bisect_right(self._line_starts, offset) - 1
+        return bisect_right(self._line_starts, offset) - 1
 
     def position(self, offset: int) -> Position:
-        offset = max(0, min(offset, len(self.source)))
-        line = self._line_of(offset)
-        prefix = self.source[self._line_starts[line] : offset]
+        source = self.source
+        if offset < 0:
+            offset = 0
+        elif offset > len(source):
+            offset = len(source)
+        starts = self._line_starts
+        line = bisect_right(starts, offset) - 1
+        if self._ascii:
+            return Position(line, offset - starts[line])
+        prefix = source[starts[line] : offset]
         column = len(prefix) if prefix.isascii() else len(prefix.decode("utf-8", errors="replace"))
         return Position(line, column)
 
@@ -57,6 +66,7 @@ class ByteSourceMap:
 
 
 def node_text(node: Node | None) -> str:
-    if node is None or node.text is None:
+    if node is None:
         return ""
-    return node.text.decode("utf-8", errors="replace")
+    text = node.text  # each read of the property copies the bytes out of the source
+    return "" if text is None else text.decode("utf-8", errors="replace")
