@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -313,3 +314,55 @@ impl Lyrics for L {
     assert (uses["lyrics",].role, uses["lyrics",].slot) == ("use", "")
     assert (uses["lyrics", "LyricsRequest"].in_method, uses["lyrics", "LyricsRequest"].slot) == ("get_lyrics", "input")
 
+
+# -- tree-sitter behaviour the reader relies on ------------------------------------------------------------
+
+NESTED = """\
+use nd_pdk::host::{kvstore, config};
+static mut COUNT: u32 = 0;
+#[derive(Default)]
+struct S;
+impl nd_pdk::m::Trait for S {
+    fn f(&self) -> nd_pdk::m::Out {
+        let a = make()(1)(g(h(2)));
+        unsafe { COUNT += 1; }
+        x::y::z::w(nd_pdk::host::kvstore::get(&format!("{}", a))?);
+        inner! { fn nested() { call(); } }
+    }
+}
+fn top() { let b = || q::r(1); b(); }
+"""
+
+
+def test_query_matches_come_in_walk_order() -> None:
+    """queried_nodes relies on tree-sitter giving the matches of its one-node patterns in the order a
+    walk meets the nodes (pre-order, an enclosing node before the ones inside, even at the same start),
+    so nothing sorts them; a byte range gives the nodes meeting it, in the same order."""
+    from nd_lsp.frontends.rust_syntax import QUERIED_KINDS, parse_rust, queried_nodes
+    from nd_lsp.frontends.source_order import walk
+
+    root = parse_rust(NESTED.encode()).root_node
+    walked = [(node.type, node.start_byte, node.end_byte) for node in walk(root) if node.type in QUERIED_KINDS]
+    found = [(kind, node.start_byte, node.end_byte) for kind, node in queried_nodes(root)]
+    assert found == walked
+    assert all(kind == node.type for kind, node in queried_nodes(root))
+    # `make()(1)(g(h(2)))` and `x::y::z::w`: nested nodes starting at the same byte, the outer one first
+    assert any(a[1] == b[1] and a[2] > b[2] for a, b in pairwise(found))
+    low, high = NESTED.index("fn f"), NESTED.index("fn top")
+    ranged = [(kind, node.start_byte, node.end_byte) for kind, node in queried_nodes(root, low, high)]
+    assert ranged == [w for w in walked if w[1] < high and w[2] > low]
+
+
+def test_found_by_unit_splits_one_scan_by_unit() -> None:
+    """Found nodes per unit, whether the file is scanned once or unit by unit (as after an edit)."""
+    from nd_lsp.frontends.rust_syntax import parse_rust, queried_nodes
+    from nd_lsp.frontends.rust_units import found_by_unit, units_of
+
+    source = NESTED.encode()
+    root = parse_rust(source).root_node
+    units = units_of(root, source)
+    whole = found_by_unit(root, units, range(len(units)))
+    for index in range(len(units)):
+        alone = found_by_unit(root, units, [index])[index]
+        assert [n.id for _, n in alone] == [n.id for _, n in whole[index]]
+    assert [n.id for index in range(len(units)) for _, n in whole[index]] == [n.id for _, n in queried_nodes(root)]

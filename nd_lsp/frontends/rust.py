@@ -36,7 +36,7 @@ from nd_lsp.frontends.rust_scope import read_use_scope
 from nd_lsp.frontends.rust_syntax import (
     SCOPED_PATHS,
     TYPE_ITEMS,
-    VISITED_KINDS,
+    Found,
     let_bindings,
     parse_rust,
     parse_rust_file,
@@ -45,19 +45,23 @@ from nd_lsp.frontends.rust_syntax import (
     walk_all,
 )
 from nd_lsp.frontends.rust_units import (
-    VISITED_LISTS,
     FileCache,
     FileCaches,
-    Summary,
     Unit,
     Visited,
+    add,
+    fact_counts,
+    facts_since,
+    file_lists,
+    found_by_unit,
     moved,
+    new_unit_facts,
     nodes_with,
     summarize,
     units_of,
 )
 from nd_lsp.frontends.rust_values import Locals, ValueReader, format_prefix, read_constants
-from nd_lsp.frontends.source_order import in_source_order, walk
+from nd_lsp.frontends.source_order import walk
 from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.lazy_log import LazyLogger
 from nd_lsp.specs.model import PdkLayout
@@ -83,6 +87,55 @@ class _Outer:
     in_init: bool = False
 
 
+_FILE = _Outer()  # the nodes of the file itself
+
+# Items whose body a node may sit in: a function, or a static / constant initialiser.
+_ENCLOSING_KINDS = frozenset({"function_item", "static_item", "const_item"})
+# Found kinds the walk does nothing with (read by summaries and `let` lookups).
+_SKIPPED_KINDS = frozenset({"let_declaration"})
+
+
+class _Where:
+    """What encloses the node a walk of found nodes is at. The walk meets an item before the nodes in it,
+    so the enclosing items are a stack and no node has to ask for its parents (each `parent` descends
+    from the root again)."""
+
+    def __init__(self, outer: _Outer) -> None:
+        self.outer = outer
+        self.items: list[tuple[int, Node]] = []  # the enclosing _ENCLOSING_KINDS items, innermost last: (end, item)
+        self.answer: tuple[str, bool] | None = None  # `enclosing()` while the items stay the same
+        self.use_end = -1  # the end of the last `use` declaration met
+        self.macro_names: set[Node | None] = set()  # the `macro` of each macro invocation met
+        self.inner_paths: set[Node | None] = set()  # the `path` of each scoped path met
+
+    def leave_items(self, start: int) -> None:
+        """The walk is at a node starting at `start`: the items ending before it are left."""
+        items = self.items
+        while items and items[-1][0] <= start:
+            items.pop()
+            self.answer = None
+
+    def enter(self, item: Node) -> None:
+        """The walk is at an item of _ENCLOSING_KINDS: the nodes after it up to its end are in it."""
+        self.items.append((item.end_byte, item))
+        self.answer = None
+
+    def enclosing(self) -> tuple[str, bool]:
+        """The function the node sits in, and whether it runs while statics are initialised."""
+        if self.answer is None:
+            if not self.items:
+                self.answer = self.outer.function, self.outer.in_init
+            elif (item := self.items[-1][1]).type == "function_item":
+                self.answer = text(item.child_by_field_name("name")), False
+            else:
+                self.answer = "", True
+        return self.answer
+
+    def in_use_or_macro_name(self, node: Node, start: int) -> bool:
+        """The node is inside a `use` declaration, or names the macro of an invocation."""
+        return start < self.use_end or node in self.macro_names
+
+
 _CACHES = FileCaches()
 
 
@@ -103,10 +156,17 @@ class _RustReader:
         self.root = parse_rust_file(path, source).root_node
         self.units = units_of(self.root, source)
         self.cache = cache
-        self.summaries = {unit.key: self._summary(unit) for unit in self.units}
+        known = [cache.summaries.get(unit.key) if not unit.has_error else None for unit in self.units]
+        # The nodes the summaries, walks and `let` readers look at, per unit index: one query per read.
+        self.found = found_by_unit(self.root, self.units, [i for i, summary in enumerate(known) if summary is None])
+        self.summaries = {
+            unit.key: summary or summarize(self.found[index])
+            for index, (unit, summary) in enumerate(zip(self.units, known, strict=True))
+        }
         cache.summaries = self.summaries  # only the units of this text are kept
         scope = read_use_scope(self._nodes_with("use_declaration"))
-        self.ctx = RustFileContext(ByteSourceMap(path, source), scope, layout.rust_crate, layout.import_namespace)
+        smap = ByteSourceMap(path, source)
+        self.ctx = RustFileContext(smap, scope, layout.rust_crate, layout.import_namespace, source.isascii())
         self.constants = read_constants(self._nodes_with("const_item", "static_item"))
         self.values = ValueReader(self.ctx.smap, self.constants)
         self.mutable_statics = {name for s in self.summaries.values() for name in s.mutable_statics}
@@ -117,14 +177,16 @@ class _RustReader:
         self.consumed_paths: set[tuple[int, int]] = set()  # call paths already reported as host calls
         self.signature_slots: dict[tuple[int, int], tuple[str, Slot]] = {}
         self.use_slots: dict[str, tuple[str, Slot]] = {}
-        self.locals_cache: dict[tuple[int, int], list[tuple[int, str, Node]]] = {}
+        self.unit_lets: list[tuple[int, str, Node]] | None = None  # of the unit being walked, read when needed
+        self.unit_found: Found = []  # the found nodes of the unit being walked
+        self.part = new_unit_facts()  # the lists the walk appends facts to: the file's, once it walks
         # `macro_rules! register_all { ($t:ty) => { nd_pdk::register_x!($t); } }`: macro -> (register macro
         # it expands to, index of the macro argument that becomes the registered type)
         self.user_macros: dict[str, list[tuple[Registration, int]]] = {}
 
-    def _summary(self, unit: Unit) -> Summary:
-        known = self.cache.summaries.get(unit.key) if not unit.has_error else None
-        return known or summarize(unit)
+    def _find(self, units: list[int]) -> None:
+        """Query the found nodes of these units (indices, ascending) where the summaries did not need them."""
+        self.found.update(found_by_unit(self.root, self.units, [index for index in units if index not in self.found]))
 
     def _nodes_with(self, *kinds: str) -> list[Node]:
         return nodes_with(self.units, self.summaries, frozenset(kinds))
@@ -161,10 +223,12 @@ class _RustReader:
 
     def _read_signature_slots(self) -> None:
         """Which type paths fill the input / output of a method of a PDK trait impl."""
-        # Only units with an impl of a PDK trait are walked (their summaries know the traits written).
-        units = [u for u in self.units if any(map(self._is_pdk_trait, self.summaries[u.key].impl_traits))]
-        for impl in walk_all(node for unit in units for node in unit.nodes):
-            if impl.type != "impl_item" or not self._is_pdk_trait(path_of(impl.child_by_field_name("trait"))):
+        # Only units with an impl of a PDK trait are looked at (their summaries know the traits written).
+        units = [i for i, u in enumerate(self.units) if any(map(self._is_pdk_trait, self.summaries[u.key].impl_traits))]
+        self._find(units)
+        impls = [node for index in units for kind, node in self.found[index] if kind == "impl_item"]
+        for impl in impls:
+            if not self._is_pdk_trait(path_of(impl.child_by_field_name("trait"))):
                 continue
             body = impl.child_by_field_name("body")
             for method in body.named_children if body is not None else []:
@@ -232,6 +296,8 @@ class _RustReader:
 
     def _user_macro_registrations(self, node: Node, offset: int) -> list[Registration]:
         """`register_all!(Agent)`: the registrations the user macro's body makes, with Agent as the type."""
+        if not self.user_macros:
+            return []
         macro = node.child_by_field_name("macro")
         expands = self.user_macros.get(text(macro)) if macro is not None and macro.type == "identifier" else None
         tree = next((c for c in node.children if c.type == "token_tree"), None)
@@ -280,33 +346,37 @@ class _RustReader:
         are the same; facts are appended in source order as one walk of the whole file would."""
         context = self._context()
         kept: dict[bytes, Visited] = {}
-        for unit in self.units:
-            visited = self.cache.visited.get(unit.key)
-            if visited is None or unit.has_error or not self._still_valid(visited, context):
-                visited = self._walk_unit(unit, context)
-            if visited.start_line != unit.start_line:
-                # Moved once; stored at the new line so the next keystroke reuses it as is.
-                lines = unit.start_line - visited.start_line
-                visited = dataclasses.replace(visited, start_line=unit.start_line, facts=moved(visited.facts, lines))
+        lists = self.part = file_lists(self.facts)
+        reused = [self._reusable(unit, context) for unit in self.units]
+        self._find([index for index, visited in enumerate(reused) if visited is None])
+        for index, (unit, visited) in enumerate(zip(self.units, reused, strict=True)):
+            if visited is None:
+                visited = self._walk_unit(unit, self.found[index], context)
+            else:
+                if visited.start_line != unit.start_line:
+                    # Moved once; stored at the new line so the next keystroke reuses it as is.
+                    lines = unit.start_line - visited.start_line
+                    facts = moved(visited.facts, lines)
+                    visited = dataclasses.replace(visited, start_line=unit.start_line, facts=facts)
+                add(visited.facts, lists)
             kept[unit.key] = visited
-            for name in VISITED_LISTS:
-                getattr(self.facts, name).extend(getattr(visited.facts, name))
         self.cache.visited = kept
 
-    def _walk_unit(self, unit: Unit, context: object) -> Visited:
-        whole_file = self.facts
-        self.facts = FileFacts(path=whole_file.path, language="rust")
+    def _reusable(self, unit: Unit, context: object) -> Visited | None:
+        """The facts of the unit's walk in the last read, when they still hold."""
+        visited = self.cache.visited.get(unit.key)
+        if visited is None or unit.has_error or not self._still_valid(visited, context):
+            return None
+        return visited
+
+    def _walk_unit(self, unit: Unit, found: Found, context: object) -> Visited:
+        """Walk a unit, appending its facts to the file's (what a failing walk finds up to the failure
+        is kept); the unit's share of them is kept for the next read."""
         self.function_lookups = {}
-        try:
-            for node in unit.nodes:
-                self._visit(node, 0, _Outer(), 0)
-        except BaseException:
-            for name in VISITED_LISTS:  # what the walk found up to the failure is kept, as before
-                getattr(whole_file, name).extend(getattr(self.facts, name))
-            raise
-        finally:
-            part, self.facts = self.facts, whole_file
-        return Visited(context, unit.start_line, self.function_lookups, part)
+        self.unit_found, self.unit_lets = found, None
+        counts = fact_counts(self.part)
+        self._visit(found, 0, _FILE, 0)
+        return Visited(context, unit.start_line, self.function_lookups, facts_since(self.part, counts))
 
     def _context(self) -> object:
         """Everything of the rest of the file the walk of one unit reads (besides declared functions)."""
@@ -330,93 +400,89 @@ class _RustReader:
         self.function_lookups[name] = answer
         return answer
 
-    def _visit(self, root: Node, offset: int, outer: _Outer, depth: int) -> None:
-        for node in _visited_nodes(root):
-            kind = node.type
-            if kind == "impl_item":
-                if (impl := impl_block(node, self.ctx, offset)) is not None:
-                    self.facts.impls.append(impl)
-            elif kind in TYPE_ITEMS:
-                if (declared := type_decl(node, self.ctx, offset)) is not None:
-                    self.facts.types.append(declared)
+    def _visit(self, found: Found, offset: int, outer: _Outer, depth: int) -> None:
+        where = _Where(outer)
+        items = where.items
+        for kind, node in found:  # the kinds most found first
+            if items and items[-1][0] <= node.start_byte:
+                where.leave_items(node.start_byte)
+            if kind == "call_expression":
+                self._call(node, offset, where, top_level=depth == 0)
+            elif kind == "macro_invocation":
+                where.macro_names.add(node.child_by_field_name("macro"))
+                self._macro(node, offset, where, depth)
+            elif kind in _SKIPPED_KINDS:
+                continue
             elif kind == "function_item":
                 if (export := export_def(node, self.ctx, offset)) is not None:
-                    self.facts.exports.append(export)
-            elif kind == "macro_invocation":
-                self._macro(node, offset, outer, depth)
-            elif kind == "call_expression":
-                self._call(node, offset, outer, top_level=depth == 0)
+                    self.part.exports.append(export)
+                where.enter(node)
+            elif kind == "impl_item":
+                if (impl := impl_block(node, self.ctx, offset)) is not None:
+                    self.part.impls.append(impl)
+            elif kind in TYPE_ITEMS:
+                if (declared := type_decl(node, self.ctx, offset)) is not None:
+                    self.part.types.append(declared)
+            elif kind in SCOPED_PATHS:
+                where.inner_paths.add(node.child_by_field_name("path"))
+                if node not in where.inner_paths:
+                    self._path_use(node, offset, where)
             elif kind in {"assignment_expression", "compound_assignment_expr"}:
-                self._global_write(node, offset, outer)
-            elif kind in SCOPED_PATHS and not _is_inner_path(node):
-                self._path_use(node, offset)
+                if self.mutable_statics:  # the only globals whose writes are facts
+                    self._global_write(node, offset, where)
+            elif kind == "use_declaration":
+                where.use_end = node.end_byte
+            elif kind in _ENCLOSING_KINDS:
+                where.enter(node)
 
-    def _macro(self, node: Node, offset: int, outer: _Outer, depth: int) -> None:
+    def _macro(self, node: Node, offset: int, where: _Where, depth: int) -> None:
         found = registration(node, self.ctx, offset)
         if found is not None:
-            self.facts.registrations.append(found)
+            self.part.registrations.append(found)
             return
         expanded = self._user_macro_registrations(node, offset)
         if expanded:
-            self.facts.registrations.extend(expanded)
+            self.part.registrations.extend(expanded)
             return
         if depth >= MAX_MACRO_NESTING:
             return
         tree = next((c for c in node.children if c.type == "token_tree"), None)
-        if tree is None or len(tree.children) < 2 or not any(c.type == "token_tree" for c in tree.children):
+        if tree is None or tree.child_count < 2 or not any(c.type == "token_tree" for c in tree.named_children):
             return
         body = (tree.text or b"")[1:-1]
         content_start = tree.start_byte + offset + 1
-        function, in_init = self._enclosing(node, outer)
+        function, in_init = where.enclosing()
         if any(c.type == "static" for c in tree.children):
             fragment, prefix = body.replace(_LAZY_REF, b"static     "), b""
             inner = _Outer(function, True)
         else:
             fragment, prefix = _ARGS_PREFIX + body + _ARGS_SUFFIX, _ARGS_PREFIX
             inner = _Outer(function, in_init)
-        self._visit(parse_rust(fragment).root_node, content_start - len(prefix), inner, depth + 1)
+        self._visit(queried_nodes(parse_rust(fragment).root_node), content_start - len(prefix), inner, depth + 1)
 
-    def _enclosing(self, node: Node, outer: _Outer) -> tuple[str, bool]:
-        """The function a node sits in, and whether it runs while statics are initialised."""
-        current = node.parent
-        while current is not None:
-            if current.type == "function_item":
-                return text(current.child_by_field_name("name")), False
-            if current.type in {"static_item", "const_item"}:
-                return "", True
-            current = current.parent
-        return outer.function, outer.in_init
-
-    def _call(self, node: Node, offset: int, outer: _Outer, top_level: bool) -> None:
+    def _call(self, node: Node, offset: int, where: _Where, top_level: bool) -> None:
         function = node.child_by_field_name("function")
         written = path_of(function)
         if function is None or not written:
             return
         resolved = self._through_host_glob(written) or self.ctx.scope.resolve(written)
-        enclosing, in_init = self._enclosing(node, outer)
-        locals_ = self._locals_before(node) if top_level else {}
-        name_node = _last_segment(function)
         if written[-1] in self.import_locals and (len(written) == 1 or written[0] in {"crate", "self", "super"}):
             kind: Literal["rust_wrapper", "raw_import"] = "raw_import"
             service, name = "", self.import_locals[written[-1]]
         elif self._is_host_wrapper(resolved):
             kind, service, name = "rust_wrapper", resolved[2], resolved[3]
         else:
-            if len(resolved) >= 2:
-                self.facts.calls.append(
-                    Call(
-                        "rust",
-                        "::".join(resolved),
-                        self.ctx.span(node, offset),
-                        self.ctx.span(name_node, offset),
-                        enclosing,
-                        in_init,
-                    )
-                )
+            if len(resolved) >= 2:  # a bare local call (most calls) is no fact
+                enclosing, in_init = where.enclosing()
+                call_span, name_span = self.ctx.span(node, offset), self.ctx.span(_last_segment(function), offset)
+                self.part.calls.append(Call("rust", "::".join(resolved), call_span, name_span, enclosing, in_init))
             return
+        enclosing, in_init = where.enclosing()
+        name_node = _last_segment(function)
         self.consumed_paths.add((function.start_byte + offset, function.end_byte + offset))
+        locals_ = self._locals_before(node) if top_level else {}
         args = tuple(self.values.argument(a, offset, locals_) for a in _call_arguments(node))
-        self.facts.host_calls.append(
+        self.part.host_calls.append(
             HostCall(
                 "rust",
                 kind,
@@ -453,19 +519,21 @@ class _RustReader:
             function = function.parent
         if function is None:
             return {}
-        key = (function.start_byte, function.end_byte)
-        if key not in self.locals_cache:
-            self.locals_cache[key] = let_bindings(function)
-        return {name: value for start, name, value in self.locals_cache[key] if start < call.start_byte}
+        if self.unit_lets is None:
+            self.unit_lets = let_bindings(self.unit_found)
+        # The function's bindings are the unit's between its start and its end (the call is before that).
+        low, high = function.start_byte, call.start_byte
+        return {name: value for start, name, value in self.unit_lets if low <= start < high}
 
-    def _global_write(self, node: Node, offset: int, outer: _Outer) -> None:
+    def _global_write(self, node: Node, offset: int, where: _Where) -> None:
         target = _assigned_root(node.child_by_field_name("left"))
-        enclosing, _ = self._enclosing(node, outer)
+        enclosing, _ = where.enclosing()
         if target is not None and enclosing and text(target) in self.mutable_statics:
-            self.facts.global_writes.append(GlobalWrite("rust", text(target), self.ctx.span(target, offset), enclosing))
+            self.part.global_writes.append(GlobalWrite("rust", text(target), self.ctx.span(target, offset), enclosing))
 
-    def _path_use(self, node: Node, offset: int) -> None:
-        if (node.start_byte + offset, node.end_byte + offset) in self.consumed_paths or _in_use_or_macro(node):
+    def _path_use(self, node: Node, offset: int, where: _Where) -> None:
+        start, end = node.start_byte, node.end_byte
+        if (start + offset, end + offset) in self.consumed_paths or where.in_use_or_macro_name(node, start):
             return
         written = path_of(node)
         resolved = self.ctx.scope.resolve(written)
@@ -475,9 +543,9 @@ class _RustReader:
         if kept == self.ctx.scope.by_name.get(written[0]):
             return  # `Error::new` after `use nd_pdk::m::Error`: the item was reported at its `use`
         token = _segment_node(node, len(written) - (len(resolved) - len(kept)))
-        method, slot = self.signature_slots.get((node.start_byte, node.end_byte), ("", ""))
+        method, slot = self.signature_slots.get((start, end), ("", ""))
         role: Literal["type", "expr"] = "type" if node.type == "scoped_type_identifier" else "expr"
-        self.facts.pdk_uses.append(PdkItemUse("rust", kept[1:], self.ctx.span(token, offset), role, method, slot))
+        self.part.pdk_uses.append(PdkItemUse("rust", kept[1:], self.ctx.span(token, offset), role, method, slot))
 
 
 def _signature_types(method: Node) -> Iterable[tuple[Node, Slot]]:
@@ -530,26 +598,10 @@ def _last_segment(function: Node) -> Node:
     return function
 
 
-def _visited_nodes(root: Node) -> list[Node]:
-    """The nodes of VISITED_KINDS in root (itself included), in the order a walk meets them."""
-    return in_source_order([node for node in queried_nodes(root) if node.type in VISITED_KINDS])
-
-
 def _is_inner_path(node: Node) -> bool:
     """True for the `a::b` of `a::b::c`: only whole paths are reported."""
     parent = node.parent
     return parent is not None and parent.type in SCOPED_PATHS and parent.child_by_field_name("path") == node
-
-
-def _in_use_or_macro(node: Node) -> bool:
-    current: Node | None = node
-    while current is not None:
-        if current.type == "use_declaration":
-            return True
-        if current.type == "macro_invocation" and current.child_by_field_name("macro") == node:
-            return True
-        current = current.parent
-    return False
 
 
 def _assigned_root(left: Node | None) -> Node | None:

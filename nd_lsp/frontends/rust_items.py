@@ -36,9 +36,31 @@ class RustFileContext:
     scope: UseScope
     crate: str  # the PDK crate, e.g. layout.rust_crate
     import_namespace: str
+    # In an all-ASCII file a code-point column is tree-sitter's byte column: a node of the file's tree knows
+    # its position, with no offset to look up.
+    ascii: bool
+
+    def start(self, node: Node, offset: int = 0) -> Position:
+        """Where a node starts; `offset` shifts nodes of a fragment re-parsed out of the file's text."""
+        if offset or not self.ascii:
+            return self.smap.position(node.start_byte + offset)
+        row, column = node.start_point
+        return Position(row, column)
+
+    def end(self, node: Node, offset: int = 0) -> Position:
+        if offset or not self.ascii:
+            return self.smap.position(node.end_byte + offset)
+        row, column = node.end_point
+        return Position(row, column)
 
     def span(self, node: Node, offset: int = 0) -> Span:
-        return self.smap.node_span(node, offset)
+        if offset or not self.ascii:
+            return self.smap.node_span(node, offset)
+        return Span(self.smap.path, Position(*node.start_point), Position(*node.end_point))
+
+    def between(self, first: Node, last: Node, offset: int = 0) -> Span:
+        """From the start of `first` to the end of `last`."""
+        return Span(self.smap.path, self.start(first, offset), self.end(last, offset))
 
     def is_pdk_path(self, resolved: tuple[str, ...]) -> bool:
         return bool(self.crate) and len(resolved) >= 2 and resolved[0] == self.crate
@@ -51,21 +73,22 @@ def impl_block(node: Node, ctx: RustFileContext, offset: int = 0) -> ImplBlock |
     trait_node = node.child_by_field_name("trait")
     written_trait = path_of(trait_node)
     type_path = path_of(type_node)
-    header_end = max(type_node.end_byte, trait_node.end_byte if trait_node is not None else 0)
+    header_end = trait_node if trait_node is not None and trait_node.end_byte > type_node.end_byte else type_node
     body = node.child_by_field_name("body")
-    methods = tuple(
-        method_def(child, ctx, offset)
-        for child in (body.named_children if body is not None else [])
-        if child.type == "function_item" and child.child_by_field_name("name") is not None
-    )
-    insert_at, indent = _stub_insertion(node, body, ctx, offset)
+    functions = [c for c in body.named_children if c.type == "function_item"] if body is not None else []
+    methods = []
+    for function in functions:
+        name = function.child_by_field_name("name")
+        if name is not None:  # half-written functions have none
+            methods.append(method_def(function, name, ctx, offset))
+    insert_at, indent = _stub_insertion(node, body, functions, ctx, offset)
     return ImplBlock(
         language="rust",
         type_name=type_path[-1] if type_path else "",
         trait=written_trait[-1] if written_trait else "",
         trait_path=ctx.scope.resolve(written_trait),
-        methods=methods,
-        span=ctx.smap.span(node.start_byte + offset, header_end + offset),
+        methods=tuple(methods),
+        span=ctx.between(node, header_end, offset),
         trait_span=ctx.span(last_segment_node(trait_node), offset) if trait_node is not None else None,
         type_span=ctx.span(last_segment_node(type_node), offset),
         insert_at=insert_at,
@@ -73,26 +96,26 @@ def impl_block(node: Node, ctx: RustFileContext, offset: int = 0) -> ImplBlock |
     )
 
 
-def _stub_insertion(impl: Node, body: Node | None, ctx: RustFileContext, offset: int) -> tuple[Position | None, str]:
+def _stub_insertion(
+    impl: Node, body: Node | None, functions: list[Node], ctx: RustFileContext, offset: int
+) -> tuple[Position | None, str]:
     """Where method stubs go: the start of the closing brace's line when the brace stands alone on
-    it (column 0), else the brace itself; and the indentation of the impl's methods."""
-    impl_indent = ctx.smap.line_indent(impl.start_byte + offset)
-    if body is None or not body.children or body.children[-1].type != "}" or body.children[-1].is_missing:
-        return None, impl_indent + "    "
-    brace = body.children[-1].start_byte + offset
-    functions = [c for c in body.named_children if c.type == "function_item"]
-    indent = ctx.smap.line_indent(functions[0].start_byte + offset) if functions else impl_indent + "    "
-    if (
-        ctx.smap.only_whitespace_before(brace)
-        and ctx.smap.position(brace).line > ctx.smap.position(body.start_byte + offset).line
-    ):
-        return Position(ctx.smap.position(brace).line, 0), indent
-    return ctx.smap.position(brace), indent
+    it (column 0), else the brace itself; and the indentation of the impl's methods (its functions)."""
+    closing = body.children[-1] if body is not None and body.children else None
+    if body is None or closing is None or closing.type != "}" or closing.is_missing:
+        return None, ctx.smap.line_indent(impl.start_byte + offset) + "    "
+    if functions:
+        indent = ctx.smap.line_indent(functions[0].start_byte + offset)
+    else:
+        indent = ctx.smap.line_indent(impl.start_byte + offset) + "    "
+    brace = ctx.start(closing, offset)
+    if ctx.smap.only_whitespace_before(closing.start_byte + offset) and brace.line > ctx.start(body, offset).line:
+        return Position(brace.line, 0), indent
+    return brace, indent
 
 
-def method_def(node: Node, ctx: RustFileContext, offset: int = 0) -> MethodDef:
-    name = node.child_by_field_name("name")
-    assert name is not None  # callers filter nameless (half-written) functions
+def method_def(node: Node, name: Node, ctx: RustFileContext, offset: int = 0) -> MethodDef:
+    """The function `node` named `name`, as a method of an impl block."""
     parameters = node.child_by_field_name("parameters")
     param_types = [
         t
@@ -100,15 +123,20 @@ def method_def(node: Node, ctx: RustFileContext, offset: int = 0) -> MethodDef:
         if p.type == "parameter" and (t := p.child_by_field_name("type")) is not None
     ]
     result = node.child_by_field_name("return_type")
-    signature_end = result or parameters or name
+    name_span = ctx.span(name, offset)
+    result_span = ctx.span(result, offset) if result is not None else None
+    if result_span is not None:
+        signature_end = result_span.end
+    else:
+        signature_end = ctx.end(parameters, offset) if parameters is not None else name_span.end
     return MethodDef(
         name=text(name),
-        span=ctx.span(name, offset),
-        params=tuple(text(t) for t in param_types),
+        span=name_span,
+        params=tuple([text(t) for t in param_types]),
         results=(text(result),) if result is not None else (),
-        param_spans=tuple(ctx.span(t, offset) for t in param_types),
-        result_spans=(ctx.span(result, offset),) if result is not None else (),
-        signature_span=ctx.smap.span(name.start_byte + offset, signature_end.end_byte + offset),
+        param_spans=tuple([ctx.span(t, offset) for t in param_types]),
+        result_spans=(result_span,) if result_span is not None else (),
+        signature_span=Span(ctx.smap.path, name_span.start, signature_end),
     )
 
 
@@ -124,13 +152,13 @@ def type_decl(node: Node, ctx: RustFileContext, offset: int = 0) -> TypeDecl | N
             derives.update(_derive_names(arguments))
             closing = arguments.children[-1] if arguments.children else None
             if closing is not None and closing.type == ")":
-                derive_end = ctx.smap.position(closing.start_byte + offset)
+                derive_end = ctx.start(closing, offset)
     return TypeDecl(
         language="rust",
         name=text(name),
         span=ctx.span(name, offset),
         derives=frozenset(derives),
-        attribute_insert_at=Position(ctx.smap.position(node.start_byte + offset).line, 0),
+        attribute_insert_at=Position(ctx.start(node, offset).line, 0),
         derive_insert_at=derive_end,
     )
 
@@ -204,7 +232,7 @@ def export_def(node: Node, ctx: RustFileContext, offset: int = 0) -> ExportDef |
     return ExportDef(
         language="rust",
         name=text(name),
-        span=ctx.smap.span(node.start_byte + offset, header_end.end_byte + offset),
+        span=ctx.between(node, header_end, offset),
         name_span=ctx.span(name, offset),
         kind="plugin_fn",
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
@@ -22,14 +21,14 @@ class UseItem:
     is_glob: bool = False
 
 
-@dataclass
 class UseScope:
     """The `use` declarations of one file, flattened: Rust scoping inside blocks is not modelled,
     which is right for plugin crates where uses sit at the top of the file."""
 
-    items: list[UseItem] = field(default_factory=list)
-    by_name: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    globs: list[tuple[str, ...]] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.items: list[UseItem] = []
+        self.by_name: dict[str, tuple[str, ...]] = {}
+        self.globs: list[tuple[str, ...]] = []
 
     def add(self, item: UseItem) -> None:
         self.items.append(item)

@@ -56,18 +56,32 @@ VISITED_KINDS = frozenset(
 # Node kinds the reader of a function's `let` bindings looks for (`let_bindings`).
 LOCALS_KINDS = frozenset({"let_declaration"})
 # One query finds them all: compiling a tree-sitter query costs ~2 ms per process whatever its size, and
-# finding the nodes in C is ~5 times faster than a Python walk of every node.
+# finding the nodes in C is ~5 times faster than a Python walk of every node. Its scan of the tree costs
+# about as much as the walk of a cursor, so a file is scanned once and the nodes are shared (rust_units).
 QUERIED_KINDS = SUMMARY_KINDS | VISITED_KINDS | LOCALS_KINDS
+# One pattern per kind: a match's pattern index tells its kind without asking the node.
+_QUERY_ORDER = tuple(sorted(QUERIED_KINDS))
+
+Found = list[tuple[str, Node]]  # nodes of QUERIED_KINDS with their kind, as a walk of the tree meets them
 
 
-def queried_nodes(root: Node) -> list[Node]:
-    """The nodes of QUERIED_KINDS in root, root included (in no particular order)."""
-    return QueryCursor(_kinds_query()).captures(root).get("node", [])
+def queried_nodes(root: Node, start: int = 0, end: int | None = None) -> Found:
+    """The nodes of QUERIED_KINDS in root, root included, in source order (pre-order, as a walk meets
+    them), with their kind; only those meeting bytes start..end when end is given.
+
+    A match of a one-node pattern is complete when the query cursor enters the node, so matches come in
+    the order of a walk: no sort, and the pattern index names the kind.
+    """
+    cursor = QueryCursor(_kinds_query())
+    if end is not None:
+        cursor.set_byte_range(start, end)
+    kinds = _QUERY_ORDER
+    return [(kinds[index], match["node"][0]) for index, match in cursor.matches(root)]
 
 
 @functools.lru_cache(maxsize=1)
 def _kinds_query() -> Query:
-    query: Query = Query(rust_language(), "[" + " ".join(f"({kind})" for kind in sorted(QUERIED_KINDS)) + "] @node")
+    query: Query = Query(rust_language(), " ".join(f"({kind}) @node" for kind in _QUERY_ORDER))
     return query
 
 
@@ -92,18 +106,19 @@ def path_of(node: Node | None) -> tuple[str, ...]:
     """
     if node is None:
         return ()
-    if node.type == "generic_type":
-        return path_of(node.child_by_field_name("type"))
-    if node.type == "generic_function":
-        return path_of(node.child_by_field_name("function"))
-    if node.type in {"scoped_identifier", "scoped_type_identifier"}:
-        head = path_of(node.child_by_field_name("path")) if node.child_by_field_name("path") else ()
-        name = node.child_by_field_name("name")
-        if name is None or (node.child_by_field_name("path") is not None and not head):
+    kind = node.type
+    if kind in SCOPED_PATHS:
+        inner, name = node.child_by_field_name("path"), node.child_by_field_name("name")
+        head = path_of(inner) if inner is not None else ()
+        if name is None or (inner is not None and not head):
             return ()
         return (*head, text(name))
-    if node.type in PATH_NODES:
+    if kind in PATH_NODES:
         return (text(node),)
+    if kind == "generic_type":
+        return path_of(node.child_by_field_name("type"))
+    if kind == "generic_function":
+        return path_of(node.child_by_field_name("function"))
     return ()
 
 
@@ -118,16 +133,15 @@ def last_segment_node(node: Node) -> Node:
     return node
 
 
-def let_bindings(function: Node) -> list[tuple[int, str, Node]]:
-    """`let name = value;` anywhere in a function, in source order: (start byte, name, value)."""
-    found = []
-    for node in queried_nodes(function):
-        if node.type in LOCALS_KINDS:
+def let_bindings(found: Found) -> list[tuple[int, str, Node]]:
+    """`let name = value;` among found nodes, in source order: (start byte, name, value)."""
+    bindings = []
+    for kind, node in found:
+        if kind in LOCALS_KINDS:
             pattern, value = node.child_by_field_name("pattern"), node.child_by_field_name("value")
             if pattern is not None and pattern.type == "identifier" and value is not None:
-                found.append((node.start_byte, text(pattern), value))
-    found.sort(key=lambda binding: binding[0])
-    return found
+                bindings.append((node.start_byte, text(pattern), value))
+    return bindings
 
 
 def walk_all(roots: Iterable[Node]) -> Iterator[Node]:

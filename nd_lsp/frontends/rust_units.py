@@ -6,27 +6,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, NamedTuple, TypeVar, cast
 
 from tree_sitter import Node
 
 from nd_lsp.frontends.byte_source_map import node_text as text
-from nd_lsp.frontends.facts import FileFacts
+from nd_lsp.frontends.facts import (
+    Call,
+    ExportDef,
+    FileFacts,
+    GlobalWrite,
+    HostCall,
+    ImplBlock,
+    PdkItemUse,
+    Registration,
+    TypeDecl,
+)
 from nd_lsp.frontends.moved_facts import shifted
 from nd_lsp.frontends.recent import Recent
-from nd_lsp.frontends.rust_syntax import SUMMARY_KINDS, path_of, queried_nodes
+from nd_lsp.frontends.rust_syntax import SUMMARY_KINDS, Found, path_of, queried_nodes
 from nd_lsp.frontends.rust_values import is_mutable_static
-from nd_lsp.frontends.source_order import in_source_order
 from nd_lsp.frozen_dataclass import frozen_dataclass
 from nd_lsp.specs.model import PdkLayout
 
 # Siblings an item reads back to (its attributes): they belong to the unit of the item after them.
 _LEADING = frozenset({"attribute_item", "line_comment", "block_comment"})
-# The fact lists the walk of a unit fills, in the order FileFacts holds them.
-VISITED_LISTS = ("impls", "types", "exports", "registrations", "calls", "host_calls", "global_writes", "pdk_uses")
 MAX_FILES = 8
 
 T = TypeVar("T")
@@ -40,6 +47,8 @@ class Unit:
     key: bytes  # the unit's text from the start of its first line, then its column and nodes' shape
     start_line: int
     has_error: bool  # broken code: its facts are read afresh every time
+    start_byte: int  # of its first node
+    end_byte: int  # of its last node
 
 
 @frozen_dataclass
@@ -54,23 +63,77 @@ class Summary:
     impl_traits: tuple[tuple[str, ...], ...] = ()  # the trait paths of `impl Trait for T` as written
 
 
-@dataclass
+class UnitFacts(NamedTuple):
+    """The facts the walk of one unit adds to the lists of FileFacts of the same names."""
+
+    impls: list[ImplBlock]
+    types: list[TypeDecl]
+    exports: list[ExportDef]
+    registrations: list[Registration]
+    calls: list[Call]
+    host_calls: list[HostCall]
+    global_writes: list[GlobalWrite]
+    pdk_uses: list[PdkItemUse]
+
+
+# The fact lists the walk of a unit fills.
+VISITED_LISTS = UnitFacts._fields
+
+
+def file_lists(facts: FileFacts) -> UnitFacts:
+    """The whole file's lists the walk fills (the very lists: appending to one appends to the file's)."""
+    return UnitFacts._make(getattr(facts, name) for name in VISITED_LISTS)
+
+
+def new_unit_facts() -> UnitFacts:
+    return UnitFacts([], [], [], [], [], [], [], [])
+
+
+# The facts of a unit that has none (most: a `use`, a struct), shared: its lists are never appended to.
+_NO_FACTS = new_unit_facts()
+
+
+def fact_counts(lists: UnitFacts) -> list[int]:
+    return [len(found) for found in _alike(lists)]
+
+
+def facts_since(lists: UnitFacts, counts: list[int]) -> UnitFacts:
+    """The facts appended to the lists since they held `counts` facts: a walk appends to the file's lists
+    directly, and keeps its unit's share for the next read."""
+    if fact_counts(lists) == counts:
+        return _NO_FACTS
+    return UnitFacts._make([found[count:] for found, count in zip(_alike(lists), counts, strict=True)])
+
+
+def add(parts: UnitFacts, lists: UnitFacts) -> None:
+    """Append each part to the list of the same name."""
+    for part, target in zip(_alike(parts), _alike(lists), strict=True):
+        if part:
+            target.extend(part)
+
+
+def _alike(facts: UnitFacts) -> tuple[list[Any], ...]:
+    """The lists typed alike, to do the same to each."""
+    return cast(tuple[list[Any], ...], facts)
+
+
+@frozen_dataclass
 class Visited:
     """The facts the walk of one unit produced, valid while the file context is `context`."""
 
     context: object
     start_line: int
     function_lookups: dict[str, bool]  # names asked "does the file declare this function?" -> answer
-    facts: FileFacts
+    facts: UnitFacts
 
 
-@dataclass
 class FileCache:
-    """The units of the last read of one file."""
+    """The units of the last read of one file (a plain class: a dataclass costs ~0.5 ms of start-up)."""
 
-    layout: PdkLayout
-    summaries: dict[bytes, Summary] = field(default_factory=dict)
-    visited: dict[bytes, Visited] = field(default_factory=dict)
+    def __init__(self, layout: PdkLayout) -> None:
+        self.layout = layout
+        self.summaries: dict[bytes, Summary] = {}
+        self.visited: dict[bytes, Visited] = {}
 
 
 class FileCaches:
@@ -91,28 +154,81 @@ class FileCaches:
 def units_of(root: Node, source: bytes) -> list[Unit]:
     units: list[Unit] = []
     pending: list[Node] = []
+    kinds: list[str] = []
+    broken = root.has_error  # else no unit is: asking each node costs more than asking the root
     for node in root.children:
+        kind = node.type
         pending.append(node)
-        if node.type not in _LEADING:
-            units.append(_unit(pending, source))
-            pending = []
+        kinds.append(kind)
+        if kind not in _LEADING:
+            units.append(_unit(pending, kinds, source, broken))
+            pending, kinds = [], []
     if pending:
-        units.append(_unit(pending, source))
+        units.append(_unit(pending, kinds, source, broken))
     return units
 
 
-def _unit(nodes: list[Node], source: bytes) -> Unit:
+def _unit(nodes: list[Node], kinds: list[str], source: bytes, broken: bool) -> Unit:
     first = nodes[0]
-    line_start = first.start_byte - first.start_point.column
+    row, column = first.start_point
+    start, end = first.start_byte, nodes[-1].end_byte
     # The same text can parse differently after broken code (`x.\nnd_pdk::m!(T);` gives part of the
     # line to an ERROR): the key holds where the unit starts in its line and the shape of its nodes.
-    shape = ",".join(f"{n.type}:{n.descendant_count}" for n in nodes)
-    key = source[line_start : nodes[-1].end_byte] + f"\0{first.start_point.column}\0{shape}".encode()
-    return Unit(tuple(nodes), key, first.start_point.row, any(n.has_error for n in nodes))
+    shape = ",".join([f"{kind}:{node.descendant_count}" for kind, node in zip(kinds, nodes, strict=True)])
+    key = b"%b\0%d\0%b" % (source[start - column : end], column, shape.encode())
+    has_error = broken and any([node.has_error for node in nodes])
+    return Unit(tuple(nodes), key, row, has_error, start, end)
 
 
-def summarize(unit: Unit) -> Summary:
-    found = _summary_nodes(unit)
+def found_by_unit(root: Node, units: Sequence[Unit], wanted: Sequence[int]) -> dict[int, Found]:
+    """The QUERIED_KINDS nodes of each wanted unit (an index into units, ascending), in source order.
+
+    One query scans each run of consecutive wanted units: a first read scans the file once for the
+    summaries, the walk and the `let` bindings alike, and a keystroke only the unit it changed.
+    """
+    found: dict[int, Found] = {index: [] for index in wanted}
+    starts = [unit.start_byte for unit in units]
+    for first, last in _runs(wanted):
+        low, high = starts[first], units[last].end_byte
+        whole = first == 0 and last == len(units) - 1
+        index, bucket = first, found[first]
+        following = starts[index + 1] if index < last else high  # where the unit after `index` starts
+        for kind, node in queried_nodes(root) if whole else queried_nodes(root, low, high):
+            start = node.start_byte
+            if start >= following:
+                if start >= high:  # a range query also gives the nodes touching its ends
+                    continue
+                # Units are top-level siblings: a node belongs to the last one starting at or before it.
+                index = bisect_right(starts, start, first, last + 1) - 1
+                following = starts[index + 1] if index < last else high
+                bucket = found[index]
+            elif start < low:
+                continue
+            bucket.append((kind, node))
+    return found
+
+
+def _runs(indices: Sequence[int]) -> list[tuple[int, int]]:
+    """Ascending indices as runs of consecutive ones: [1, 2, 3, 7] -> [(1, 3), (7, 7)]."""
+    runs: list[tuple[int, int]] = []
+    for index in indices:
+        if runs and runs[-1][1] == index - 1:
+            runs[-1] = (runs[-1][0], index)
+        else:
+            runs.append((index, index))
+    return runs
+
+
+def summarize(found: Found) -> Summary:
+    """The summary of a unit from its found nodes."""
+    by_kind: dict[str, list[Node]] = {}
+    for kind, node in found:
+        if kind in SUMMARY_KINDS:
+            by_kind.setdefault(kind, []).append(node)
+    return _summary(by_kind) if by_kind else _NOTHING
+
+
+def _summary(found: dict[str, list[Node]]) -> Summary:
     invoked = []
     for invocation in found.get("macro_invocation", ()):
         macro = invocation.child_by_field_name("macro")
@@ -120,23 +236,16 @@ def summarize(unit: Unit) -> Summary:
             invoked.append(text(macro))
     statics = [s for s in found.get("static_item", ()) if is_mutable_static(s)]
     return Summary(
-        kinds=frozenset(kind for kind, nodes in found.items() if nodes),
-        function_names=tuple(text(f.child_by_field_name("name")) for f in found.get("function_item", ())),
+        kinds=frozenset(found),
+        function_names=tuple([text(f.child_by_field_name("name")) for f in found.get("function_item", ())]),
         invoked_macros=tuple(invoked),
-        mutable_statics=tuple(text(s.child_by_field_name("name")) for s in statics),
-        aliases=tuple(alias for item in found.get("type_item", ()) if (alias := _alias(item)) is not None),
-        impl_traits=tuple(path_of(impl.child_by_field_name("trait")) for impl in found.get("impl_item", ())),
+        mutable_statics=tuple([text(s.child_by_field_name("name")) for s in statics]),
+        aliases=tuple([alias for item in found.get("type_item", ()) if (alias := _alias(item)) is not None]),
+        impl_traits=tuple([path_of(impl.child_by_field_name("trait")) for impl in found.get("impl_item", ())]),
     )
 
 
-def _summary_nodes(unit: Unit) -> dict[str, list[Node]]:
-    """The unit's nodes of the SUMMARY_KINDS by kind, each kind in source order."""
-    found: dict[str, list[Node]] = {}
-    for root in unit.nodes:
-        for node in queried_nodes(root):
-            if node.type in SUMMARY_KINDS:
-                found.setdefault(node.type, []).append(node)
-    return {kind: in_source_order(nodes) for kind, nodes in found.items()}
+_NOTHING = Summary(frozenset())  # of a unit without a node of the SUMMARY_KINDS (a struct, a comment)
 
 
 def _alias(item: Node) -> tuple[str, str] | None:
@@ -157,9 +266,6 @@ def nodes_with(units: Iterable[Unit], summaries: dict[bytes, Summary], kinds: fr
 # -- moving facts to another line -------------------------------------------------------------------
 
 
-def moved(facts: FileFacts, lines: int) -> FileFacts:
+def moved(facts: UnitFacts, lines: int) -> UnitFacts:
     """A copy of the walk's facts with every position `lines` further down."""
-    copy = FileFacts(path=facts.path, language=facts.language)
-    for name in VISITED_LISTS:
-        setattr(copy, name, [shifted(item, lines) for item in getattr(facts, name)])
-    return copy
+    return UnitFacts._make([shifted(item, lines) for item in found] for found in _alike(facts))
