@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
 
 from tree_sitter import Node
@@ -27,18 +27,20 @@ from nd_lsp.frontends.facts import (
     PdkItemUse,
     PluginFacts,
     Registration,
+    Span,
     TypeDecl,
 )
 from nd_lsp.frontends.go_declarations import (
     VarDecl,
+    constants_of,
     declared_vars,
-    function_result,
     read_constants,
     read_directives,
     read_impls,
     read_imports,
     read_package_vars,
     read_types,
+    result_type,
 )
 from nd_lsp.frontends.go_syntax import (
     Captures,
@@ -47,8 +49,10 @@ from nd_lsp.frontends.go_syntax import (
     named_children,
     parse_go_file,
     unwrap_parens,
+    unwrapped,
 )
 from nd_lsp.frontends.go_units import (
+    NO_FACTS,
     FunctionSummary,
     LocalCallSite,
     TargetLookup,
@@ -97,7 +101,10 @@ _TYPED_VALUES = frozenset(
 )
 _SCOPE_BLOCKS = frozenset({"block", "statement_list"})
 _UNITS = UnitCaches()
+# A top-level declaration: its node, kind, unit key and first line.
+_Declaration = tuple[Node, str, bytes, int]
 _NEXT_CHARACTER = re.compile(rb"\s*\S?")
+_ASCII_WORD = re.compile(rb"[A-Za-z0-9_]*")
 
 
 def read_go(path: Path, text_: str, layout: PdkLayout) -> FileFacts:
@@ -123,15 +130,72 @@ class _Target:
     constructor: str = ""
 
 
-@dataclass
 class _Scope:
-    """Where a statement sits: its function and what that function declares locally."""
+    """Where a statement sits: its function and what that function declares locally.
 
-    function: str
-    in_init: bool
-    local_names: frozenset[str] = frozenset()
-    local_targets: dict[str, _Target] = field(default_factory=dict)  # variable -> what it holds
-    evaluator: ConstantEvaluator | None = None
+    The locals are read when a lookup first needs them (most functions look no name up): the names
+    declared in `declaration` (its signature and the `names_in` part of it), the variables `targets_in`
+    sets from typed values, the constants of its blocks (`constants_in`)."""
+
+    def __init__(
+        self,
+        reader: _GoFileReader,
+        function: str,
+        in_init: bool,
+        declaration: Node | None = None,
+        names_in: Captures | None = None,
+        targets_in: Captures | None = None,
+        constants_in: Captures | None = None,
+    ) -> None:
+        self.function = function
+        self.in_init = in_init
+        self._reader = reader
+        self._declaration = declaration
+        self._names_in = names_in
+        self._targets_in = targets_in
+        self._constants_in = constants_in
+        self._names: frozenset[str] | None = None if declaration is not None else frozenset()
+        self._targets: dict[str, _Target] | None = None if targets_in is not None else {}
+        self._evaluator: ConstantEvaluator | None = None
+
+    def declares(self, name: str) -> bool:
+        """Whether `name` is a local of the function. Every local is declared inside `declaration`, where
+        `name` is also used: a name written there only once is no local (its bytes are its text unless
+        it holds a character the decoding replaced). Nor is one every use of which is followed by a `.`
+        (`host.Call()`), in a tree without syntax errors: the name a declaration declares is followed by
+        `,`, `:=`, `=`, `)`, `...` or a type."""
+        if self._names is None:
+            declaration = self._declaration
+            assert declaration is not None
+            source = self._reader.source.source
+            if "\ufffd" not in name:
+                start, end = declaration.start_byte, declaration.end_byte
+                encoded = name.encode()
+                if source.count(encoded, start, end) <= 1:
+                    return False
+                if not self._reader.has_errors and _undotted_use(encoded).search(source, start, end) is None:
+                    return False
+            self._names = frozenset(_local_names(declaration, self._names_in))
+        return name in self._names
+
+    @property
+    def local_targets(self) -> dict[str, _Target]:
+        """Local variable -> the type of what it holds."""
+        if self._targets is None:
+            assert self._targets_in is not None
+            self._targets = self._reader.local_targets(self._targets_in)
+        return self._targets
+
+    @property
+    def evaluator(self) -> ConstantEvaluator:
+        if self._evaluator is None:
+            package = self._reader.facts.constants
+            body = self._constants_in
+            if body is not None and self._reader.may_hold(b"const", *body.bounds) and body.has("const_declaration"):
+                self._evaluator = ConstantEvaluator({**package, **_local_constants(body, package)})
+            else:
+                self._evaluator = self._reader.evaluator
+        return self._evaluator
 
 
 class _GoFileReader:
@@ -148,33 +212,63 @@ class _GoFileReader:
         self.package_targets: dict[str, _Target] = {}
         self.functions: dict[str, tuple[str, ...]] = {}  # package function -> its parameter names
         self.local_calls: list[LocalCallSite] = []
-        self.unit = UnitFacts(0)  # the declaration being read
+        self._unit: UnitFacts | None = None  # the facts of the declaration being read, once it has one
+        self._unit_line = 0
+        self.evaluator = ConstantEvaluator({})
         self._target_lookups: dict[str, TargetLookup] = {}
+        # Text a declaration must hold to write a package variable / use a PDK package (None: none can).
+        self._global_name_text: _Names = ()
+        self._pdk_package_text: _Names = ()
+        self._pdk_packages: frozenset[bytes] = frozenset()  # ASCII local names of the imported PDK packages
+        # The local names of the imported PDK packages as whole words (None: one is not an ASCII identifier).
+        self._pdk_words: tuple[bytes, ...] | None = None
+        self.has_errors = False
+
+    @property
+    def unit(self) -> UnitFacts:
+        """The facts of the declaration being read, made when the first one is added (most declarations
+        have none, and share NO_FACTS)."""
+        if self._unit is None:
+            self._unit = UnitFacts(self._unit_line)
+        return self._unit
 
     # -- top level -------------------------------------------------------------------------------
 
     def read(self, root: Node) -> None:
         facts = self.facts
-        package = next((c for c in root.named_children if c.type == "package_clause"), None)
+        self.has_errors = root.has_error  # a tree without errors has no declaration near one
+        declarations = self._declarations(root)
+        of_kind: dict[str, list[Node]] = {}  # the declarations of each kind, sorted out once
+        for node, kind, _, _ in declarations:
+            of_kind.setdefault(kind, []).append(node)
+        package = of_kind["package_clause"][0] if "package_clause" in of_kind else None
         facts.package = text(named_children(package)[0]) if named_children(package) else ""
-        facts.imports = read_imports(root, self.source)
+        facts.imports = read_imports(of_kind.get("import_declaration", []), self.source)
         self.imports = {i.local_name: i for i in facts.imports if i.local_name not in {"_", "."}}
         facts.legacy_api = any(i.path == self._legacy_api_path() for i in facts.imports)
-        facts.constants = read_constants(root, {})
-        facts.types = read_types(root, self.source)
-        facts.impls = read_impls(root, self.source, facts.types)
-        facts.exports, facts.host_imports = read_directives(root, self.source)
-        declarations = [(node, self._unit_key(node)) for node in root.named_children if node.type != "comment"]
+        facts.constants = constants_of(of_kind.get("const_declaration", []), {})
+        self.evaluator = ConstantEvaluator(facts.constants)
+        pdk_packages = [name for name, i in self.imports.items() if self._in_pdk(i.path)]
+        self._pdk_packages = frozenset(name.encode() for name in pdk_packages if name.isascii())
+        self._pdk_package_text = _any_of(pdk_packages)
+        self._pdk_words = _whole_words(pdk_packages)
+        facts.types = read_types(of_kind.get("type_declaration", []), self.source)
+        facts.impls = read_impls(of_kind.get("method_declaration", []), self.source, facts.types)
+        facts.exports, facts.host_imports = read_directives(of_kind.get("function_declaration", []), self.source)
         reads = _UNITS.start(self.source.path)
-        self._read_function_summaries(declarations, reads)
-        self.package_vars = read_package_vars(root)
+        names = self._read_function_summaries(declarations, reads)
+        self.package_vars = read_package_vars(of_kind.get("var_declaration", []))
         self.global_names = frozenset(v.name for v in self.package_vars if v.name != "_")
+        self._global_name_text = _any_of(self.global_names)
         self.package_targets = {
             v.name: target for v in self.package_vars if (target := self._target_type(v.value)) is not None
         }
         self._target_lookups = {name: self._target_lookup(name) for name in self.package_targets}
         reads.use_context(self._context())
-        units = [(node.type, self._read_unit(node, key, reads)) for node, key in declarations]
+        units = [
+            (kind, self._read_unit(node, kind, key, line, names.get(index), reads))
+            for index, (node, kind, key, line) in enumerate(declarations)
+        ]
         _UNITS.finish(self.source.path, reads)
         self._join(units)
         self._resolve_wrappers()
@@ -186,27 +280,50 @@ class _GoFileReader:
             return ""
         return f"{module[: -len(_PDK_SUBFOLDER)]}/{_LEGACY_API_FOLDER}"
 
-    def _unit_key(self, node: Node) -> bytes:
+    def _in_pdk(self, path: str) -> bool:
+        module = self.layout.go_module
+        return bool(module) and path.startswith(module + "/")
+
+    def _declarations(self, root: Node) -> list[_Declaration]:
+        """The top-level declarations (comments are none) with their kind, unit key and first line."""
+        found = []
+        near_errors = self.has_errors
+        for node in root.named_children:
+            kind = node.type
+            if kind != "comment":
+                start = node.start_point
+                found.append((node, kind, self._unit_key(node, kind, start.column, near_errors), start.row))
+        return found
+
+    def _unit_key(self, node: Node, kind: str, column: int, near_errors: bool) -> bytes:
         """A declaration's kind and text, from the start of its line to the first character after it
         (the parser looks ahead: `x.F(&T{})` reads as a conversion at the end of a file, as a call
         before a newline); b"" (never reused) when it or a neighbour holds a syntax error, because
         tree-sitter's error recovery may read the same text differently with other text around it."""
-        if _near_syntax_error(node):
+        if near_errors and _near_syntax_error(node):
             return b""
-        line_start = node.start_byte - node.start_point.column
-        lookahead = _NEXT_CHARACTER.match(self.source.source, node.end_byte)
+        source = self.source.source
+        line_start = node.start_byte - column
+        lookahead = _NEXT_CHARACTER.match(source, node.end_byte)
         end = lookahead.end() if lookahead is not None else node.end_byte
-        return b"%s\0%s" % (node.type.encode(), self.source.source[line_start:end])
+        return b"%s\0%s" % (kind.encode(), source[line_start:end])
 
-    def _read_function_summaries(self, declarations: list[tuple[Node, bytes]], reads: UnitReads) -> None:
-        summaries = [
-            reads.summary(key, functools.partial(_summarize, node))
-            for node, key in declarations
-            if node.type == "function_declaration"
-        ]
+    def _read_function_summaries(self, declarations: list[_Declaration], reads: UnitReads) -> dict[int, str]:
+        """Each package function's parameters and result type; returns the index -> name of each function
+        declaration, which its body's facts are read under."""
+        summaries = []
+        names = {}
+        for index, (node, kind, key, _) in enumerate(declarations):
+            if kind == "function_declaration":
+                summary = reads.summary(key)
+                if summary is None:
+                    summary = reads.keep_summary(key, _summarize(node))
+                summaries.append(summary)
+                names[index] = summary.name
         self.facts.function_results = dict(s.result for s in summaries if s.result is not None)
         self.functions = {s.name: s.params for s in summaries if s.name}
         self.facts.function_params = dict(self.functions)
+        return names
 
     def _context(self) -> tuple[object, ...]:
         """What every declaration's facts may depend on; when it changes, no cached declaration is used."""
@@ -219,22 +336,27 @@ class _GoFileReader:
             frozenset(self.functions) & _GO_BUILTINS,
         )
 
-    def _read_unit(self, node: Node, key: bytes, reads: UnitReads) -> UnitFacts:
-        start_line = node.start_point.row
+    def _read_unit(
+        self, node: Node, kind: str, key: bytes, start_line: int, name: str | None, reads: UnitReads
+    ) -> UnitFacts:
+        """The facts of one declaration (`name`: a function declaration's, read with its summary)."""
         reused = reads.reuse(key, start_line, self.facts.function_results, self._target_lookups)
         if reused is not None:
             return reused
-        self.unit = UnitFacts(start_line)
-        captures = Captures.under(node)
-        if node.type == "var_declaration":
+        self._unit, self._unit_line = None, start_line
+        captures = None  # made when a reader needs nodes the text cannot point at
+        if kind == "function_declaration" or kind == "method_declaration":
+            captures = self._read_function(node, kind, name)
+        elif kind == "var_declaration":
+            captures = Captures.under(node)
             self._read_package_vars(node, captures)
-        elif node.type in {"function_declaration", "method_declaration"}:
-            self._read_function(node, captures)
-        elif node.type == "ERROR":
+        elif kind == "ERROR":
+            captures = Captures.under(node)
             self._read_broken_body(node, _owner_name(node), captures)
         self._read_pdk_uses(node, captures)
-        reads.keep(key, self.unit)
-        return self.unit
+        unit = self._unit if self._unit is not None else NO_FACTS
+        reads.keep(key, unit)
+        return unit
 
     def _join(self, units: list[tuple[str, UnitFacts]]) -> None:
         """Package variables are read first (they are initialised before any function runs), then the
@@ -243,6 +365,8 @@ class _GoFileReader:
         in_order = [u for kind, u in units if kind == "var_declaration"]
         in_order += [u for kind, u in units if kind != "var_declaration"]
         for unit in in_order:
+            if unit is NO_FACTS:
+                continue
             facts.interface_assertions.extend(unit.interface_assertions)
             facts.calls.extend(unit.calls)
             facts.host_calls.extend(unit.host_calls)
@@ -261,7 +385,7 @@ class _GoFileReader:
     # -- package variables -------------------------------------------------------------------------
 
     def _read_package_vars(self, declaration: Node, captures: Captures) -> None:
-        scope = _Scope(function="", in_init=True, evaluator=ConstantEvaluator(self.facts.constants))
+        scope = _Scope(self, function="", in_init=True)
         for var in declared_vars(declaration):
             if var.name == "_" and var.type_node is not None:
                 self._read_assertion(var)
@@ -279,14 +403,8 @@ class _GoFileReader:
         for literal in outermost:
             in_literal = value.within(literal)
             body = child(literal, "body")
-            body_scope = _Scope(
-                function=name,
-                in_init=False,
-                local_names=frozenset(_local_names(literal, in_literal.within(body) if body is not None else None)),
-                local_targets=self._local_targets(in_literal),
-                evaluator=scope.evaluator,
-            )
-            self._walk(in_literal, body_scope)
+            names_in = in_literal.within(body) if body is not None else None
+            self._walk(in_literal, _Scope(self, name, False, literal, names_in, targets_in=in_literal))
 
     def _read_assertion(self, var: VarDecl) -> None:
         """`var _ metadata.ArtistBiographyProvider = (*plugin)(nil)` states that plugin implements it."""
@@ -314,37 +432,44 @@ class _GoFileReader:
 
     # -- function bodies ---------------------------------------------------------------------------
 
-    def _read_function(self, declaration: Node, captures: Captures) -> None:
-        name = text(child(declaration, "name"))
-        body = child(declaration, "body")
+    def _read_function(self, declaration: Node, kind: str, name: str | None) -> Captures | None:
+        """Reads a function's body (and returns the Captures made for it) unless its text holds nothing
+        `_walk` looks for: no call, no package variable."""
+        body = declaration.child_by_field_name("body")
         if body is None:
-            return
+            return None
+        start, end = body.start_byte, body.end_byte
+        calls = self.may_hold(b"(", start, end)
+        if not calls and not _mentions(self._global_name_text, self.source.source, start, end):
+            return None
+        captures = Captures.under(declaration)
         in_body = captures.within(body)
-        local_constants = {**self.facts.constants, **_local_constants(in_body, self.facts.constants)}
-        scope = _Scope(
-            function=name,
-            in_init=declaration.type == "function_declaration" and name == "init",
-            local_names=frozenset(_local_names(declaration, in_body)),
-            local_targets=self._local_targets(in_body),
-            evaluator=ConstantEvaluator(local_constants),
-        )
-        self._walk(in_body, scope)
+        if name is None:
+            name = text(declaration.child_by_field_name("name"))
+        in_init = kind == "function_declaration" and name == "init"
+        self._walk(in_body, _Scope(self, name, in_init, declaration, in_body, in_body, in_body))
+        return captures
 
     def _read_broken_body(self, error: Node, owner: str, captures: Captures) -> None:
         """A body the parser could not attach (unbalanced braces while typing) still holds calls; they
         belong to the function declared right before it (`owner`, when that one has no body)."""
-        scope = _Scope(
-            function=owner,
-            in_init=owner == "init",
-            local_names=frozenset(_local_names(error, captures)),
-            local_targets=self._local_targets(captures),
-            evaluator=ConstantEvaluator(self.facts.constants),
-        )
-        self._walk(captures, scope)
+        self._walk(captures, _Scope(self, owner, owner == "init", error, captures, targets_in=captures))
 
     def _walk(self, captures: Captures, scope: _Scope) -> None:
-        for current in captures.of(*_VISITED):
-            self._visit(current, scope)
+        """Calls, then writes (they make facts of other kinds, each kind in source order)."""
+        if self.may_hold(b"(", *captures.bounds):
+            source = self.source.source
+            for call in captures.of("call_expression") if self.has_errors else captures.calls(source):
+                self._read_call(call, scope)
+        if _mentions(self._global_name_text, self.source.source, *captures.bounds):
+            for statement in captures.of(*_WRITES):
+                self._read_write(statement, scope)
+
+    def may_hold(self, token: bytes, start: int, end: int) -> bool:
+        """Whether the range may hold a node with this token (`(` of a call, `const` of a declaration):
+        its text holds the token, unless the parser made the node up (as it may in a tree with syntax
+        errors)."""
+        return self.has_errors or self.source.source.find(token, start, end) >= 0
 
     def _visit(self, current: Node, scope: _Scope) -> None:
         if current.type == "call_expression":
@@ -353,68 +478,64 @@ class _GoFileReader:
             self._read_write(current, scope)
 
     def _read_call(self, call: Node, scope: _Scope) -> None:
-        function = unwrap_parens(child(call, "function"))
-        if function is None:
+        written = call.child_by_field_name("function")
+        function, kind = unwrapped(written)
+        if kind == "identifier":
+            callee = text(function)
+            if written is not None and not scope.declares(callee):
+                self._read_local_call(call, written, callee, scope)
             return
-        if function.type == "identifier" and text(function) not in scope.local_names:
-            self._read_local_call(call, text(function), scope)
+        if function is None or kind != "selector_expression":
             return
-        if function.type != "selector_expression":
-            return
-        operand = child(function, "operand")
-        field_node = child(function, "field")
+        operand = function.child_by_field_name("operand")
+        field_node = function.child_by_field_name("field")
         if operand is None or operand.type != "identifier" or field_node is None:
             return
-        package = self.imports.get(text(operand))
-        if package is None or text(operand) in scope.local_names:
+        package_name = text(operand)
+        package = self.imports.get(package_name)
+        if package is None or scope.declares(package_name):
             return
-        self.unit.calls.append(
-            Call(
-                "go",
-                f"{package.path}.{text(field_node)}",
-                self.source.node_span(call),
-                self.source.node_span(field_node),
-                scope.function,
-                scope.in_init,
-            )
-        )
+        name = text(field_node)
+        span, name_span = self.source.node_span(call), self.source.node_span(field_node)
+        self.unit.calls.append(Call("go", f"{package.path}.{name}", span, name_span, scope.function, scope.in_init))
         if package.path == self.layout.go_host_package:
-            self._read_host_call(call, field_node, scope)
+            self._read_host_call(call, name, span, name_span, scope)
         elif self._is_capability_package(package.path):
-            self._read_registration(call, field_node, package, scope)
+            self._read_registration(call, name, span, name_span, package, scope)
 
-    def _read_local_call(self, call: Node, callee: str, scope: _Scope) -> None:
+    def _read_local_call(self, call: Node, function: Node, callee: str, scope: _Scope) -> None:
         """Kept with its arguments, which a wrapper in this or another file may pass to the host; a
         builtin never is such a wrapper unless the file declares a function of its name."""
-        has_arguments = _has_arguments(call)
+        arguments = named_children(call.child_by_field_name("arguments"))
+        has_arguments = bool(arguments)
         keeps_arguments = has_arguments and (callee not in _GO_BUILTINS or callee in self.functions)
-        function = child(call, "function")
         self.unit.local_calls.append(
             LocalCallSite(
                 callee=callee,
                 span=self.source.node_span(call),
-                name_span=self.source.node_span(function) if function is not None else self.source.node_span(call),
-                args=self._arguments(call, scope) if keeps_arguments else (),
+                name_span=self.source.node_span(function),
+                args=self._arguments(arguments, scope) if keeps_arguments else (),
                 has_arguments=has_arguments,
                 enclosing_function=scope.function,
                 in_init=scope.in_init,
             )
         )
 
-    def _arguments(self, call: Node, scope: _Scope) -> tuple[Argument, ...]:
-        evaluator = scope.evaluator or ConstantEvaluator(self.facts.constants)
-        return tuple(argument_of(a, evaluator, self.source) for a in named_children(child(call, "arguments")))
+    def _arguments(self, arguments: list[Node], scope: _Scope) -> tuple[Argument, ...]:
+        evaluator = scope.evaluator
+        source = self.source
+        return tuple([argument_of(a, evaluator, source) for a in arguments])
 
-    def _read_host_call(self, call: Node, name: Node, scope: _Scope) -> None:
+    def _read_host_call(self, call: Node, name: str, span: Span, name_span: Span, scope: _Scope) -> None:
         self.unit.host_calls.append(
             HostCall(
                 language="go",
                 kind="go_wrapper",
                 service="",
-                function=text(name),
-                span=self.source.node_span(call),
-                name_span=self.source.node_span(name),
-                args=self._arguments(call, scope),
+                function=name,
+                span=span,
+                name_span=name_span,
+                args=self._arguments(named_children(call.child_by_field_name("arguments")), scope),
                 enclosing_function=scope.function,
                 in_init=scope.in_init,
             )
@@ -428,7 +549,9 @@ class _GoFileReader:
         helpers = {self.layout.go_host_package, self.layout.go_pdk_package, self.layout.go_types_package}
         return path not in helpers
 
-    def _read_registration(self, call: Node, name: Node, package: PackageImport, scope: _Scope) -> None:
+    def _read_registration(
+        self, call: Node, name: str, span: Span, name_span: Span, package: PackageImport, scope: _Scope
+    ) -> None:
         arguments = named_children(child(call, "arguments"))
         if len(arguments) != 1:
             return  # capability packages take one implementation; other calls are not registrations
@@ -443,9 +566,9 @@ class _GoFileReader:
         self.unit.registrations.append(
             Registration(
                 language="go",
-                name=text(name),
-                span=self.source.node_span(call),
-                name_span=self.source.node_span(name),
+                name=name,
+                span=span,
+                name_span=name_span,
                 package=package.path,
                 target=target.name if target else "",
                 # A variable names the type elsewhere: point at the argument itself.
@@ -472,7 +595,7 @@ class _GoFileReader:
             name = text(node)
             if scope is not None and name in scope.local_targets:
                 return scope.local_targets[name]
-            if scope is None or name not in scope.local_names:
+            if scope is None or not scope.declares(name):
                 return self._package_target(name)
         return None
 
@@ -486,15 +609,12 @@ class _GoFileReader:
     def _constructor_call(self, call: Node, scope: _Scope | None) -> _Target | None:
         """`newPlugin()`: a call of a package function, whose result type is read from its declaration."""
         function = unwrap_parens(child(call, "function"))
-        if (
-            function is None
-            or function.type != "identifier"
-            or (scope is not None and text(function) in scope.local_names)
-        ):
+        if function is None or function.type != "identifier" or (scope is not None and scope.declares(text(function))):
             return None
         return _Target("", call, False, text(function))
 
-    def _local_targets(self, captures: Captures) -> dict[str, _Target]:
+    def local_targets(self, captures: Captures) -> dict[str, _Target]:
+        """Variables set from a typed value in the range -> the type (a later statement wins)."""
         targets: dict[str, _Target] = {}
         for node in captures.of(*_TARGET_STATEMENTS):
             right = named_children(child(node, "right") or child(node, "value"))
@@ -514,19 +634,36 @@ class _GoFileReader:
             targets = named_children(statement)[:1]
         for target in targets:
             root = _root_identifier(target)
-            if root is None or text(root) not in self.global_names or text(root) in scope.local_names:
+            if root is None or text(root) not in self.global_names or scope.declares(text(root)):
                 continue
             self.unit.global_writes.append(GlobalWrite("go", text(root), self.source.node_span(root), scope.function))
 
     # -- PDK items -------------------------------------------------------------------------------
 
-    def _read_pdk_uses(self, declaration: Node, captures: Captures) -> None:
-        slots = _signature_slots(declaration)
-        for node in captures.of(*_PDK_NODES):
+    def _read_pdk_uses(self, declaration: Node, captures: Captures | None) -> None:
+        words = self._pdk_words
+        source = self.source.source
+        if words is not None and not self.has_errors:
+            nodes = _qualified_by(words, declaration, source)
+        elif _mentions(self._pdk_package_text, source, declaration.start_byte, declaration.end_byte):
+            nodes = (captures or Captures.under(declaration)).of_starting(self._may_name_pdk_package, *_PDK_NODES)
+        else:
+            return
+        slots = _signature_slots(declaration) if nodes else []
+        for node in nodes:
             if node.type == "qualified_type":
                 self._read_pdk_use(node, child(node, "package"), child(node, "name"), "type", slots)
             else:
                 self._read_pdk_use(node, child(node, "operand"), child(node, "field"), "expr", slots)
+
+    def _may_name_pdk_package(self, start: int) -> bool:
+        """Whether `pkg.Name` starting at this byte may start with a PDK package's name: the text there,
+        up to the first character that is not an ASCII letter, digit or `_`, is one (or is cut at a
+        non-ASCII one, which an identifier may hold)."""
+        source = self.source.source
+        word = _ASCII_WORD.match(source, start)
+        end = word.end() if word is not None else start
+        return source[start:end] in self._pdk_packages or (end < len(source) and source[end] >= 0x80)
 
     def _read_pdk_use(
         self, node: Node, package_node: Node | None, name: Node | None, role: str, slots: list[_Slot]
@@ -606,6 +743,91 @@ class _GoFileReader:
         )
 
 
+# The bytes of some names (None: a name has none, so it may be anywhere).
+_Names = tuple[bytes, ...] | None
+
+
+def _any_of(names: Iterable[str]) -> _Names:
+    """The bytes to look for to find any of the names in a source. A name read from bytes the decoding
+    replaced, or holding a lone surrogate, has no bytes to look for: it may be anywhere (None)."""
+    found = set()
+    for name in names:
+        try:
+            encoded = name.encode()
+        except UnicodeEncodeError:
+            return None
+        if "\ufffd" in name:
+            return None
+        found.add(encoded)
+    return tuple(sorted(found))
+
+
+def _whole_words(names: list[str]) -> tuple[bytes, ...] | None:
+    """The names as bytes, to be found where they are whole identifiers (None when one is no ASCII
+    identifier: its bytes could not tell where an identifier starts)."""
+    if not all(_ASCII_IDENTIFIER.fullmatch(name) for name in names):
+        return None
+    return tuple(sorted({name.encode() for name in names}))
+
+
+@functools.lru_cache(maxsize=256)
+def _undotted_use(name: bytes) -> re.Pattern[bytes]:
+    """Finds the name as a whole word not followed by a `.` (`...` is not one)."""
+    return re.compile(rb"(?<![A-Za-z0-9_])%s(?![A-Za-z0-9_])(?!\s*\.(?!\.))" % re.escape(name))
+
+
+_ASCII_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _whole_word_spans(words: tuple[bytes, ...], source: bytes, start: int, end: int) -> list[tuple[int, int]]:
+    """Where the words occur in source[start:end] with no ASCII letter, digit or `_` on either side, in
+    source order (bytes.find: far faster than a pattern that looks around)."""
+    spans = []
+    limit = len(source)
+    for word in words:
+        at = source.find(word, start, end)
+        while at >= 0:
+            after = at + len(word)
+            if (at == 0 or not _IS_WORD[source[at - 1]]) and (after == limit or not _IS_WORD[source[after]]):
+                spans.append((at, after))
+            at = source.find(word, at + 1, end)
+    if len(words) > 1:
+        spans.sort()
+    return spans
+
+
+_IS_WORD = bytes(1 if chr(b).isascii() and (chr(b).isalnum() or chr(b) == "_") else 0 for b in range(256))
+
+
+def _qualified_by(words: tuple[bytes, ...], declaration: Node, source: bytes) -> list[Node]:
+    """The `pkg.Name` types and selectors in a declaration (of a tree without syntax errors) whose first
+    part is an identifier spelled as one of the words, in source order: each is found from that
+    identifier, at one of the few places the words occur, rather than among all the selectors the
+    query finds."""
+    found = []
+    for start, end in _whole_word_spans(words, source, declaration.start_byte, declaration.end_byte):
+        word = declaration.descendant_for_byte_range(start, end)
+        if word is None or word.start_byte != start or word.end_byte != end:
+            continue  # a longer identifier, or inside a string or comment
+        parent = word.parent
+        if parent is None or parent.start_byte != start:
+            continue
+        kind = parent.type
+        if (kind == "selector_expression" and parent.child_by_field_name("operand") == word) or (
+            kind == "qualified_type" and parent.child_by_field_name("package") == word
+        ):
+            found.append(parent)
+    return found
+
+
+def _mentions(names: _Names, source: bytes, start: int, end: int) -> bool:
+    """Whether the range's text holds one of the names: an identifier naming one lies in the range of
+    every node holding it."""
+    if names is None:
+        return True
+    return any(source.find(name, start, end) >= 0 for name in names)
+
+
 # A method's parameter list or result: (start byte, end byte, method name, "input" | "output").
 _Slot = tuple[int, int, str, str]
 
@@ -630,8 +852,13 @@ def _slot_of(node: Node, slots: list[_Slot]) -> tuple[str, str]:
 
 
 def _summarize(declaration: Node) -> FunctionSummary:
+    name = declaration.child_by_field_name("name")
+    if name is None:
+        return FunctionSummary("", tuple(_parameter_names(declaration)), None)
+    function = text(name)
+    result = result_type(declaration)
     return FunctionSummary(
-        text(child(declaration, "name")), tuple(_parameter_names(declaration)), function_result(declaration)
+        function, tuple(_parameter_names(declaration)), (function, result) if result is not None else None
     )
 
 
@@ -647,10 +874,6 @@ def _owner_name(error: Node) -> str:
         previous = previous.prev_named_sibling
     owner = previous if previous is not None and previous.type.endswith("declaration") else None
     return text(child(owner, "name")) if owner is not None and child(owner, "body") is None else ""
-
-
-def _has_arguments(call: Node) -> bool:
-    return bool(named_children(child(call, "arguments")))
 
 
 def _encloses(outer: Node, inner: Node) -> bool:
@@ -703,10 +926,11 @@ def _root_identifier(node: Node) -> Node | None:
 
 
 def _parameter_names(declaration: Node) -> list[str]:
-    names: list[str] = []
-    for parameter in named_children(child(declaration, "parameters")):
-        names.extend(text(n) for n in children(parameter, "name"))
-    return names
+    """The names of a function's parameters (a comment among them has no name field)."""
+    parameters = declaration.child_by_field_name("parameters")
+    if parameters is None:
+        return []
+    return [text(n) for parameter in parameters.named_children for n in parameter.children_by_field_name("name")]
 
 
 def _local_names(declaration: Node, body: Captures | None) -> set[str]:
@@ -721,9 +945,9 @@ def _local_names(declaration: Node, body: Captures | None) -> set[str]:
             names.update(text(n) for n in children(parameter, "name"))
     if body is None:
         return names
-    for node in body.of("short_var_declaration", "range_clause"):
+    for node in body.any_order("short_var_declaration", "range_clause"):  # a set: the order does not matter
         names.update(text(n) for n in named_children(child(node, "left")) if n.type == "identifier")
-    for node in body.of("var_spec", "const_spec", "parameter_declaration"):
+    for node in body.any_order("var_spec", "const_spec", "parameter_declaration"):
         names.update(text(n) for n in children(node, "name"))
     return names
 

@@ -25,6 +25,7 @@ from nd_lsp.frontends.go_values import ConstantEvaluator, go_string_value
 from nd_lsp.frozen_dataclass import frozen_dataclass
 
 _DIRECTIVE = re.compile(r"^//go:(wasmexport|wasmimport)[ \t]+(.*)$")
+_DIRECTIVE_START = b"//go:wasm"
 _MAJOR_VERSION = re.compile(r"^v\d+$")
 
 
@@ -39,11 +40,11 @@ def default_local_name(import_path: str) -> str:
     return last.replace("-", "_")
 
 
-def read_imports(root: Node, source: ByteSourceMap) -> list[PackageImport]:
+def read_imports(declarations: list[Node], source: ByteSourceMap) -> list[PackageImport]:
+    """The imports of a file's `import` declarations (the readers of a file's declarations each take
+    those of their kind, sorted out once per file)."""
     found = []
-    for declaration in root.named_children:
-        if declaration.type != "import_declaration":
-            continue
+    for declaration in declarations:
         for spec in specs_of(declaration, "import_spec"):
             path_node = child(spec, "path")
             if path_node is None:
@@ -60,12 +61,15 @@ def read_constants(scope: Node, known: dict[str, LiteralValue]) -> dict[str, Lit
 
     Later constants may use earlier ones; `iota` and implicit repetition are left unresolved.
     """
+    return constants_of([d for d in scope.named_children if d.type == "const_declaration"], known)
+
+
+def constants_of(declarations: list[Node], known: dict[str, LiteralValue]) -> dict[str, LiteralValue]:
+    """The constants of these `const` declarations of one scope, as `read_constants`."""
     constants = dict(known)
     evaluator = ConstantEvaluator(constants)
     found: dict[str, LiteralValue] = {}
-    for declaration in scope.named_children:
-        if declaration.type != "const_declaration":
-            continue
+    for declaration in declarations:
         for spec in specs_of(declaration, "const_spec"):
             names = children(spec, "name")
             values = named_children(child(spec, "value"))
@@ -88,8 +92,9 @@ class VarDecl:
     spec: Node
 
 
-def read_package_vars(root: Node) -> list[VarDecl]:
-    return [var for declaration in root.named_children for var in declared_vars(declaration)]
+def read_package_vars(declarations: list[Node]) -> list[VarDecl]:
+    """The variables of a file's `var` declarations."""
+    return [var for declaration in declarations for var in declared_vars(declaration)]
 
 
 def declared_vars(declaration: Node) -> list[VarDecl]:
@@ -105,11 +110,10 @@ def declared_vars(declaration: Node) -> list[VarDecl]:
     return found
 
 
-def read_types(root: Node, source: ByteSourceMap) -> list[TypeDecl]:
+def read_types(declarations: list[Node], source: ByteSourceMap) -> list[TypeDecl]:
+    """The types of a file's `type` declarations."""
     found = []
-    for declaration in root.named_children:
-        if declaration.type != "type_declaration":
-            continue
+    for declaration in declarations:
         for spec in declaration.named_children:
             name = child(spec, "name")
             if spec.type in {"type_spec", "type_alias"} and name is not None:
@@ -143,21 +147,45 @@ def read_function_results(root: Node) -> dict[str, str]:
 
 def function_result(declaration: Node) -> tuple[str, str] | None:
     """(name, "*plugin") of `func newPlugin() *plugin`; None for anything else (generic functions too)."""
-    if declaration.type != "function_declaration" or child(declaration, "type_parameters") is not None:
+    if declaration.type != "function_declaration":
         return None
-    result = child(declaration, "result")
+    name = declaration.child_by_field_name("name")
+    result = result_type(declaration) if name is not None else None
+    return (text(name), result) if result is not None else None
+
+
+def result_type(declaration: Node) -> str | None:
+    """The first result of a function declaration that is not generic, when it is a named type or a
+    pointer to one (`func newPlugin() *plugin` -> "*plugin"); None for anything else. (Called for every
+    function of a file: it asks the tree for as few nodes as it can.)"""
+    result = declaration.child_by_field_name("result")
     if result is None:
         return None
-    if result.type == "parameter_list":
-        first = named_children(result)[0] if result.named_children else None
-        result = child(first, "type") if first is not None else None
-    pointer = result is not None and result.type == "pointer_type"
-    if pointer and result is not None:
-        result = named_children(result)[0] if result.named_children else None
-    name = child(declaration, "name")
-    if name is not None and result is not None and result.type == "type_identifier":
-        return text(name), ("*" if pointer else "") + text(result)
-    return None
+    if declaration.child_by_field_name("type_parameters") is not None:
+        return None
+    kind = result.type
+    if kind == "parameter_list":
+        first = _first_named(result)
+        result = first.child_by_field_name("type") if first is not None else None
+        if result is None:
+            return None
+        kind = result.type
+    if kind == "pointer_type":
+        result = _first_named(result)
+        if result is not None and result.type == "type_identifier":
+            return "*" + text(result)
+        return None
+    return text(result) if kind == "type_identifier" else None
+
+
+def _first_named(node: Node) -> Node | None:
+    """The first named child that is not a comment."""
+    if node.named_child_count == 0:
+        return None  # (`named_child` raises IndexError past the end)
+    first = node.named_child(0)
+    if first is None or first.type != "comment":
+        return first
+    return next((item for item in node.named_children if item.type != "comment"), None)
 
 
 def receiver_type(method: Node) -> tuple[str, Node | None, bool]:
@@ -214,12 +242,11 @@ def method_def(method: Node, source: ByteSourceMap) -> MethodDef | None:
     )
 
 
-def read_impls(root: Node, source: ByteSourceMap, types: list[TypeDecl]) -> list[ImplBlock]:
-    """One block per receiver type with the methods this file declares for it."""
+def read_impls(declarations: list[Node], source: ByteSourceMap, types: list[TypeDecl]) -> list[ImplBlock]:
+    """One block per receiver type with the methods this file declares for it (`declarations`: its
+    method declarations)."""
     methods: dict[str, list[tuple[MethodDef, Node, Node]]] = {}
-    for declaration in root.named_children:
-        if declaration.type != "method_declaration":
-            continue
+    for declaration in declarations:
         type_name, type_token, _ = receiver_type(declaration)
         definition = method_def(declaration, source)
         if type_name and type_token is not None and definition is not None:
@@ -248,6 +275,8 @@ def read_impls(root: Node, source: ByteSourceMap, types: list[TypeDecl]) -> list
 
 @frozen_dataclass
 class Directive:
+    """One `//go:wasmexport` or `//go:wasmimport` line."""
+
     kind: str  # "wasmexport" | "wasmimport"
     words: tuple[tuple[str, Span], ...]  # each argument with its span
 
@@ -275,12 +304,13 @@ def _words(comment: Node, start: int, rest: str, source: ByteSourceMap) -> tuple
     return tuple(words)
 
 
-def read_directives(root: Node, source: ByteSourceMap) -> tuple[list[ExportDef], list[HostImport]]:
+def read_directives(functions: list[Node], source: ByteSourceMap) -> tuple[list[ExportDef], list[HostImport]]:
+    """The exports and host imports the directives above a file's function declarations declare."""
     exports: list[ExportDef] = []
     imports: list[HostImport] = []
-    for function in root.named_children:
-        if function.type != "function_declaration":
-            continue
+    if _DIRECTIVE_START not in source.source:
+        return exports, imports  # most files have none: no function to look above
+    for function in functions:
         directives = _directives(function, source)
         name = child(function, "name")
         if not directives or name is None:

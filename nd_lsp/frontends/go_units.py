@@ -11,7 +11,6 @@ the cached facts of the file) or recorded as a lookup and checked before reuse.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -69,6 +68,9 @@ class UnitFacts:
     targets: dict[str, TargetLookup] = field(default_factory=dict)
 
 
+# The facts of every declaration that has none (most): shared, never changed, never moved.
+NO_FACTS = UnitFacts(0)
+
 _MOVED_LISTS = (
     "calls",
     "host_calls",
@@ -105,12 +107,16 @@ class UnitReads:
         self._previous = previous or FileUnits()
         self.current = FileUnits()
 
-    def summary(self, key: bytes, summarize: Callable[[], FunctionSummary]) -> FunctionSummary:
-        """The summary of the declaration with this key (b"": a declaration that is not to be cached)."""
-        if not key:
-            return summarize()
-        summary = self._previous.summaries.get(key) or summarize()
-        self.current.summaries[key] = summary
+    def summary(self, key: bytes) -> FunctionSummary | None:
+        """The summary of the declaration with this key from the last read (b"": one never cached)."""
+        summary = self._previous.summaries.get(key) if key else None
+        if summary is not None:
+            self.current.summaries[key] = summary
+        return summary
+
+    def keep_summary(self, key: bytes, summary: FunctionSummary) -> FunctionSummary:
+        if key:
+            self.current.summaries[key] = summary
         return summary
 
     def use_context(self, context: object) -> None:
@@ -128,6 +134,9 @@ class UnitReads:
     ) -> UnitFacts | None:
         """The facts of a declaration with this text, moved to start_line, if what they looked up holds."""
         unit = self._previous.units.get(key) if key else None
+        if unit is NO_FACTS:
+            self.keep(key, unit)
+            return unit
         if unit is None or not _lookups_hold(unit, constructors, targets):
             return None
         lines = start_line - unit.start_line

@@ -11,7 +11,7 @@ from tree_sitter import Node
 from nd_lsp.frontends.byte_source_map import ByteSourceMap
 from nd_lsp.frontends.byte_source_map import node_text as text
 from nd_lsp.frontends.facts import Argument, Entry, LiteralValue
-from nd_lsp.frontends.go_syntax import child, named_children, unwrap_parens
+from nd_lsp.frontends.go_syntax import child, named_children, unwrap_parens, unwrapped
 
 # Conversions that keep a constant a constant: `int64(0)`, `string("x")`.
 _BASIC_TYPES = frozenset(
@@ -42,8 +42,11 @@ _ESCAPE = re.compile(r"\\(?:[abfnrtv\\'\"]|[0-7]{3}|x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]
 
 def go_string_value(node: Node) -> str:
     """The value of a Go string literal: raw strings verbatim (without carriage returns), escapes decoded."""
-    body = text(node)
-    if node.type == "raw_string_literal":
+    return _string_value(text(node), node.type == "raw_string_literal")
+
+
+def _string_value(body: str, raw: bool) -> str:
+    if raw:
         return body[1:-1].replace("\r", "")
     return _ESCAPE.sub(_decode_escape, body[1:-1] if len(body) >= 2 else "")
 
@@ -81,12 +84,13 @@ class ConstantEvaluator:
 
     def value(self, node: Node | None) -> tuple[LiteralValue, bool]:
         """(value, resolved). Anything the evaluator does not understand is unresolved."""
-        node = unwrap_parens(node)
-        if node is None:
-            return _UNRESOLVED
-        kind = node.type
-        if kind in {"interpreted_string_literal", "raw_string_literal"}:
-            return go_string_value(node), True
+        node, kind = unwrapped(node)
+        return _UNRESOLVED if node is None else self.value_of(node, kind)
+
+    def value_of(self, node: Node, kind: str) -> tuple[LiteralValue, bool]:
+        """The value of an expression not in parentheses, of this kind."""
+        if kind == "interpreted_string_literal" or kind == "raw_string_literal":
+            return _string_value(text(node), kind == "raw_string_literal"), True
         if kind == "int_literal":
             number = go_int_value(text(node))
             return (number, True) if number is not None else _UNRESOLVED
@@ -141,12 +145,16 @@ class ConstantEvaluator:
         value, resolved = self.value(node)
         if resolved:
             return value if isinstance(value, str) else ""
-        if node.type == "binary_expression" and text(child(node, "operator")) == "+":
+        return self.unresolved_prefix(node, node.type, depth)
+
+    def unresolved_prefix(self, node: Node, kind: str, depth: int = 0) -> str:
+        """The prefix of an expression (not in parentheses, of this kind) whose value is known to be unresolved."""
+        if kind == "binary_expression" and text(child(node, "operator")) == "+":
             left, left_known = self.value(child(node, "left"))
             if left_known and isinstance(left, str):
                 return left + self.prefix(child(node, "right"), depth + 1)
             return self.prefix(child(node, "left"), depth + 1)
-        if node.type == "call_expression" and text(child(node, "function")) == _SPRINTF:
+        if kind == "call_expression" and text(child(node, "function")) == _SPRINTF:
             arguments = named_children(child(node, "arguments"))
             layout, known = self.value(arguments[0]) if arguments else _UNRESOLVED
             if known and isinstance(layout, str):
@@ -179,18 +187,28 @@ def _arithmetic(operator: str, left: int | float, right: int | float) -> tuple[L
 
 def argument_of(node: Node, evaluator: ConstantEvaluator, source: ByteSourceMap) -> Argument:
     """An argument as written, with its value and, for a composite literal, its keyed entries."""
-    value, resolved = evaluator.value(node)
+    inner, kind = unwrapped(node)
+    value, resolved = _UNRESOLVED if inner is None else evaluator.value_of(inner, kind)
+    literal_kind = _LITERAL_KINDS.get(kind, "")
+    literal = inner if kind == "composite_literal" else None  # `T{Key: v}`, `&T{Key: v}`: its entries are read
+    if kind == "unary_expression":
+        operand, operand_kind = unwrapped(child(inner, "operand"))
+        literal_kind = _LITERAL_KINDS.get(operand_kind, "")
+        if operand_kind == "composite_literal" and text(child(inner, "operator")) == "&":
+            literal = operand
     return Argument(
-        prefix="" if resolved else evaluator.prefix(node),
+        # The value was looked for already: the prefix of an unresolved one does not look again.
+        prefix="" if resolved or inner is None else evaluator.unresolved_prefix(inner, kind),
         span=source.node_span(node),
         text=text(node),
         value=value,
         resolved=resolved,
-        entries=composite_entries(node, evaluator, source),
-        literal_kind=_literal_kind(node),
+        entries=_literal_entries(literal, evaluator, source) if literal is not None else (),
+        literal_kind=literal_kind,
     )
 
 
+# What was written: "str", "int", ... ("-1" is an int; `&T{}` a composite literal).
 _LITERAL_KINDS = {
     "interpreted_string_literal": "str",
     "raw_string_literal": "str",
@@ -203,19 +221,15 @@ _LITERAL_KINDS = {
 }
 
 
-def _literal_kind(node: Node) -> str:
-    """What was written: "str", "int", ... ("-1" is an int; `&T{}` a composite literal)."""
-    inner = unwrap_parens(node)
-    if inner is not None and inner.type == "unary_expression":
-        inner = unwrap_parens(child(inner, "operand"))
-    return _LITERAL_KINDS.get(inner.type, "") if inner is not None else ""
-
-
 def composite_entries(node: Node, evaluator: ConstantEvaluator, source: ByteSourceMap) -> tuple[Entry, ...]:
     """`T{Key: v}` and `&T{Key: v}`: the keyed elements with their values (nested literals too)."""
     literal = unwrap_parens(node)
     if literal is not None and literal.type == "unary_expression" and text(child(literal, "operator")) == "&":
         literal = unwrap_parens(child(literal, "operand"))
+    return _literal_entries(literal, evaluator, source)
+
+
+def _literal_entries(literal: Node | None, evaluator: ConstantEvaluator, source: ByteSourceMap) -> tuple[Entry, ...]:
     if literal is None or literal.type != "composite_literal":
         return ()
     entries = []
