@@ -41,13 +41,16 @@ from nd_lsp.frontends.python_syntax import (
     is_assignment,
     literal_of,
     name_leaf,
+    scope_nodes,
     text_of,
-    walk_scope,
 )
 from nd_lsp.frontends.python_units import index_file
 from nd_lsp.specs.model import PdkLayout
 
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
+# The nodes that can change module state (see `_written_names`), and those that bind or read a name.
+_WRITES = frozenset({"assignment", "augmented_assignment", "call"})
+_NAME_USES = frozenset({"assignment", "augmented_assignment", "identifier"})
 
 
 def read_python(path: Path, text: str, layout: PdkLayout) -> FileFacts:
@@ -120,8 +123,10 @@ def _read_module(facts: FileFacts, index: ModuleIndex, source_map: SourceMap) ->
 def _exports(index: ModuleIndex, source_map: SourceMap) -> list[ExportDef]:
     found: list[ExportDef] = []
     for scope in index.functions:
+        if not scope.module_level or not scope.decorators:
+            continue
         decorator = decorator_named(index, scope, EXPORT_DECORATOR)
-        if not scope.module_level or decorator is None:
+        if decorator is None:
             continue
         name = field(scope.node, "name")
         if name is None:
@@ -158,6 +163,8 @@ def _header_end(funcdef: Node) -> Node:
 def _host_imports(index: ModuleIndex, source_map: SourceMap) -> list[HostImport]:
     found: list[HostImport] = []
     for scope in index.functions:
+        if not scope.decorators:
+            continue
         decorator = decorator_named(index, scope, IMPORT_DECORATOR)
         if decorator is None:
             continue
@@ -219,7 +226,10 @@ def _generated_wrapper_calls(index: ModuleIndex, reader: RequestReader, path: Pa
     wrappers of the old generated Python PDK look like this. Rules resolve them against the spec's
     Python wrapper names and ignore the rest."""
     found: list[HostCall] = []
+    imported = index.name_imports.keys() | index.module_aliases.keys()
     for scoped in index.calls:
+        if scoped.names[0] not in imported:  # what most calls are: see `_external_function`
+            continue
         scope = scoped.scope
         origin = _external_function(index, scope, scoped.names, path)
         if origin is None:
@@ -272,7 +282,10 @@ def _is_external(module: str, path: Path) -> bool:
 def _qualified_calls(index: ModuleIndex, source_map: SourceMap) -> list[Call]:
     """Calls of imported functions, named through the imports (`from time import sleep` -> time.sleep)."""
     found: list[Call] = []
+    imported = index.name_imports.keys() | index.module_aliases.keys()
     for scoped in index.calls:
+        if scoped.names[0] not in imported:  # what most calls are: see `ModuleIndex.qualified_name`
+            continue
         scope = scoped.scope
         callee = index.qualified_name(scoped.names, scope)
         if callee is None or scoped.in_decorator:
@@ -304,7 +317,7 @@ def _global_writes(index: ModuleIndex, source_map: SourceMap, exports: set[str])
         body = field(scope.node, "body")
         if body is None:
             continue
-        for node in walk_scope(body):
+        for node in scope_nodes(body, _WRITES):
             for identifier, rebinds in _written_names(node, scope, module_names):
                 name = text_of(identifier)
                 if rebinds and _set_afresh_in_every_export(name, export_scopes):
@@ -324,7 +337,7 @@ def _set_afresh_in_every_export(name: str, export_scopes: list[Scope]) -> bool:
             continue
         first_write: int | None = None  # byte offsets
         reads: list[int] = []
-        for node in walk_scope(body):
+        for node in scope_nodes(body, _NAME_USES):
             if is_assignment(node) and name in scope.globals_declared:
                 for target, operator, _ in assignment_targets(node):
                     written = operator == "=" and text_of(name_leaf(target)) == name
@@ -362,13 +375,23 @@ def _written_names(node: Node, scope: Scope, module_names: set[str]) -> list[tup
                 base = name_leaf(_chain_base(target))
                 if base is not None and _is_module_state(text_of(base), scope, module_names):
                     written.append((base, False))
-    elif node.type == "call":
+    elif node.type == "call" and _calls_mutating_method(node):
         call = call_shape(node)
         names = call.callee if call is not None else ()
         mutates = len(names) == 2 and is_mutating_call(text_of(names[1]))
         if mutates and _is_module_state(text_of(names[0]), scope, module_names):
             written.append((names[0], False))
     return written
+
+
+def _calls_mutating_method(call: Node) -> bool:
+    """Whether a call's callee is `<something>.<mutating method>`: what `_written_names` reads the call's shape
+    for (a shape costs several times this)."""
+    function = field(call, "function")
+    if function is None or function.type != "attribute":
+        return False
+    method = field(function, "attribute")
+    return method is not None and is_mutating_call(text_of(method))
 
 
 def _chain_base(node: Node) -> Node:

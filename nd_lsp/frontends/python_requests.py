@@ -9,7 +9,9 @@ through the function's assignments to a dict display, a `dict(...)` call or a pa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from bisect import bisect_left
+from collections.abc import Collection, Iterator
 from typing import NamedTuple
 
 from tree_sitter import Node
@@ -27,9 +29,9 @@ from nd_lsp.frontends.python_syntax import (
     field,
     is_assignment,
     literal_of,
+    scope_nodes,
     text_of,
     unwrap,
-    walk_scope,
 )
 from nd_lsp.frontends.source_order import walk
 
@@ -40,6 +42,8 @@ MAX_NESTING = 6
 # The nodes of an expression chain (`a.b(x)[0]`, `await f(x)`): the outermost one of a chain holding a call
 # of `dict` is that dict (see `_is_dict_call`).
 _CHAIN_TYPES = frozenset(CHAIN_LINKS) | {"await"}
+# The nodes of a scope that change a dict variable: calls of its methods and assignments of its keys.
+_CHANGES = frozenset({"call", "assignment", "augmented_assignment"})
 
 # Named tuples and a plain class, not dataclasses: each dataclass costs 0.5-0.7 ms to define at import
 # (measured on Python 3.11), and nothing here needs what they add.
@@ -102,6 +106,7 @@ class RequestReader:
     def __init__(self, index: ModuleIndex, source_map: SourceMap) -> None:
         self.index = index
         self.map = source_map
+        self._dicts: list[int] | None = None  # where `dict` is written in the source (see `_may_call_dict`)
 
     # -- tracing ---------------------------------------------------------------------------------
     def trace(self, node: Node, scope: Scope, at: int, depth: int = 0) -> Traced | None:
@@ -113,7 +118,7 @@ class RequestReader:
             kind = sub.type
             if kind == "dictionary":
                 return Traced(sub, scope)
-            if kind in _CHAIN_TYPES and _is_dict_call(sub, self.index, scope):
+            if kind in _CHAIN_TYPES and self._may_call_dict(sub) and _is_dict_call(sub, self.index, scope):
                 return Traced(sub, scope)
             if kind != "identifier" or not _is_reference(sub):
                 continue
@@ -121,6 +126,13 @@ class RequestReader:
             if found is not None:
                 return found
         return None
+
+    def _may_call_dict(self, node: Node) -> bool:
+        """Whether `dict` is written inside `node`: a cheap test before `_is_dict_call`, which reads the head of
+        the expression chain of every chain node a trace walks."""
+        if self._dicts is None:
+            self._dicts = _mentions(self.map.bytes.source, ("dict",))
+        return _mentioned_in(self._dicts, node)
 
     def _trace_name(self, name: str, scope: Scope, at: int, depth: int) -> Traced | None:
         if name in scope.params:
@@ -174,9 +186,13 @@ class RequestReader:
         body = traced.scope.node if traced.scope.is_module else field(traced.scope.node, "body")
         if body is None:
             return entries, closed
-        for stmt in walk_scope(body):
-            if _is_method_call_on(stmt, traced.variable):
-                closed = False
+        for stmt in scope_nodes(body, _CHANGES):
+            # A method call on the variable is one with it as the head of a two-name callee (any other call
+            # of a chain has a call inside its callee).
+            if stmt.type == "call":
+                if _is_method_call_on(stmt, traced.variable):
+                    closed = False
+                continue
             if not is_assignment(stmt):
                 continue
             for target, operator, value in assignment_targets(stmt):
@@ -255,9 +271,10 @@ class RequestReader:
         return Argument(self.map.span(node), text_of(node), literal_kind=literal_of(node).kind)
 
 
-def _is_method_call_on(node: Node, variable: str) -> bool:
+def _is_method_call_on(call: Node, variable: str) -> bool:
     """`variable.method(...)`, e.g. `request.update(extra)`."""
-    return any(len(call.callee) == 2 and text_of(call.callee[0]) == variable for call in call_shapes(node))
+    shape = call_shape(call)
+    return shape is not None and len(shape.callee) == 2 and text_of(shape.callee[0]) == variable
 
 
 def _subscript_key(target: Node, variable: str) -> Node | None:
@@ -278,11 +295,32 @@ def find_request_sites(index: ModuleIndex, stubs: dict[str, str], reader: Reques
     """Every invocation of a stub (by its local name -> import name) in every scope of the module."""
     if not stubs:
         return
+    mentions = _mentions(reader.map.bytes.source, stubs)
     for scoped in index.calls:
-        # Only a call of a stub, or with a stub as an argument, can be a site (see `_sites_of_call`).
+        # Only a call of a stub, or with a stub as an argument, can be a site (see `_sites_of_call`). The
+        # arguments are read only of a call whose text holds a stub's name.
         names = scoped.names
-        if (len(names) == 1 and names[0] in stubs) or any(name in stubs for name in scoped.argument_names):
+        if (len(names) == 1 and names[0] in stubs) or (
+            _mentioned_in(mentions, scoped.node) and any(name in stubs for name in scoped.argument_names)
+        ):
             yield from _sites_of_call(scoped.call, scoped.scope, stubs, reader)
+
+
+def _mentions(source: bytes, names: Collection[str]) -> list[int] | None:
+    """The bytes where one of `names` occurs in `source` (inside longer names, strings and comments too); None
+    when a name is no text of the source (undecodable bytes were replaced in it)."""
+    if any("\ufffd" in name for name in names):
+        return None
+    pattern = re.compile(b"|".join(re.escape(name.encode("utf-8", "surrogatepass")) for name in names))
+    return [match.start() for match in pattern.finditer(source)]
+
+
+def _mentioned_in(mentions: list[int] | None, node: Node) -> bool:
+    """Whether one of `mentions` (sorted) is inside `node` (any node when they are not known)."""
+    if mentions is None:
+        return True
+    at = bisect_left(mentions, node.start_byte)
+    return at < len(mentions) and mentions[at] < node.end_byte
 
 
 def _sites_of_call(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
-from tree_sitter import Node, Query, QueryCursor
+from tree_sitter import Node, Query
 
 from nd_lsp.frontends.extism_python import EXTISM_MODULE
 from nd_lsp.frontends.python_syntax import (
@@ -13,17 +13,19 @@ from nd_lsp.frontends.python_syntax import (
     UNPACKING,
     CallShape,
     LiteralOf,
-    assignment_targets,
+    argument_names,
+    call_names,
     call_shape,
     call_shapes,
     dotted_names,
+    field_id,
     function_params,
-    is_assignment,
     literal_of,
+    nodes_in_order,
     python_language,
     text_of,
 )
-from nd_lsp.frontends.source_order import in_source_order, walk
+from nd_lsp.frontends.source_order import walk
 
 _MUTATING_METHODS = frozenset(
     {"append", "extend", "insert", "update", "setdefault", "add", "pop", "popitem", "clear", "remove", "discard"}
@@ -87,39 +89,35 @@ class ScopedCall:
     """A call with a plain dotted callee, the scope it sits in, and the names a reader looks it up by.
 
     Its `CallShape` is read from the tree when first asked for: most calls of a module are only ever
-    looked up by name, and re-reading all of them was a tenth of a keystroke on a 3,000-line file.
+    looked up by name, and re-reading all of them was a tenth of a keystroke on a 3,000-line file. So are
+    its bare-name arguments, which only a call that may pass a host import's stub is asked for.
     """
 
     # No dataclass: the lazy `call` needs a plain class, which also costs nothing to define at import.
-    __slots__ = ("_call", "argument_names", "in_decorator", "names", "node", "scope")
+    __slots__ = ("_argument_names", "_call", "in_decorator", "names", "node", "scope")
 
     def __init__(
         self,
         scope: Scope,
         node: Node,
         names: tuple[str, ...],
-        argument_names: tuple[str, ...],
+        argument_names: tuple[str, ...] | None,
         in_decorator: bool,
         call: CallShape | None = None,
     ) -> None:
         self.scope = scope
         self.node = node  # the `call` node
         self.names = names  # the callee's names: `extism.memory.alloc` -> ("extism", "memory", "alloc")
-        self.argument_names = argument_names  # the arguments that are a bare name, positional or keyword
+        self._argument_names = argument_names
         self.in_decorator = in_decorator  # `@extism.import_fn(...)`: declares, runs no plugin code
         self._call = call
 
-    @classmethod
-    def of(cls, scope: Scope, call: CallShape, in_decorator: bool) -> ScopedCall:
-        argument_names: list[str] = []
-        for argument in call.positional:
-            if argument.type == "identifier":
-                argument_names.append(text_of(argument))
-        for _, value in call.keywords:
-            if value.type == "identifier":
-                argument_names.append(text_of(value))
-        names = tuple([text_of(leaf) for leaf in call.callee])
-        return cls(scope, call.node, names, tuple(argument_names), in_decorator, call)
+    @property
+    def argument_names(self) -> tuple[str, ...]:
+        """The arguments that are a bare name, positional or keyword."""
+        if self._argument_names is None:
+            self._argument_names = argument_names(self.node)
+        return self._argument_names
 
     @property
     def call(self) -> CallShape:
@@ -133,6 +131,8 @@ class ScopedCall:
 
 @dataclass
 class ModuleIndex:
+    """The scopes of one module and what the walk found in them."""
+
     module: Node  # the tree's root
     module_scope: Scope
     functions: list[Scope]
@@ -203,7 +203,9 @@ _BINDING_TYPES = frozenset(
 )
 IMPORTS = frozenset({"import_statement", "import_from_statement", "future_import_statement"})
 # Every kind the walk acts on, found by one query (in C) instead of a Python walk of every node.
-_WALKED_KINDS = OWN_SCOPE | _BINDING_TYPES | IMPORTS | {"call"}
+_WALKED_KINDS = OWN_SCOPE | _BINDING_TYPES | IMPORTS | {"call", "decorated_definition", "decorator"}
+_BODY, _DEFINITION, _NAME_FIELD = field_id("body"), field_id("definition"), field_id("name")
+_LEFT, _RIGHT, _OPERATOR = field_id("left"), field_id("right"), field_id("operator")
 
 
 @functools.lru_cache(maxsize=1)
@@ -234,7 +236,8 @@ class ModuleWalk:
         return ModuleIndex(self.root, self.module_scope, self.functions, aliases, names, nodes, every_call, has_errors)
 
     def add(self, other: ModuleWalk) -> None:
-        """Add what `other` found, walking a later statement of the same module, as if this walk had."""
+        """Add what `other` found, walking a later statement of the same module, as if this walk had (its calls
+        in the module move to this walk's module scope)."""
         self.functions += other.functions
         for scope in other.functions:
             self.calls[id(scope)] = other.calls[id(scope)]
@@ -242,10 +245,10 @@ class ModuleWalk:
         for name, bindings in other.module_scope.bindings.items():
             module_scope.bindings.setdefault(name, []).extend(bindings)
         module_scope.globals_declared.update(other.module_scope.globals_declared)
-        self.calls[id(module_scope)] += [
-            ScopedCall(module_scope, c.node, c.names, c.argument_names, c.in_decorator, c.call)
-            for c in other.calls[id(other.module_scope)]
-        ]
+        module_calls = other.calls[id(other.module_scope)]
+        for call in module_calls:
+            call.scope = module_scope
+        self.calls[id(module_scope)] += module_calls
         self.imports += other.imports
 
     def run(self, root: Node) -> None:
@@ -255,72 +258,118 @@ class ModuleWalk:
         Regions of the source whose nodes belong to another scope (a def's body) or to none (a def's
         header, a class, a lambda) are kept on a stack, innermost last, by the byte where they end.
         """
-        nodes = in_source_order(QueryCursor(_walked_query()).captures(root).get("node", []))
+        nodes = nodes_in_order(_walked_query(), root)
+        module_scope = self.module_scope
+        above = _Above(root)
         regions: list[tuple[int, Scope | None]] = []  # (end byte, scope of the nodes before it)
         for node in nodes:
             start = node.start_byte
             while regions and start >= regions[-1][0]:
                 regions.pop()
-            scope = regions[-1][1] if regions else self.module_scope
+            scope = regions[-1][1] if regions else module_scope
             kind = node.type
-            if kind in OWN_SCOPE:
-                self._enter_definition(node, regions)
-                continue
-            if kind in IMPORTS:
+            if kind == "call":
+                if scope is not None:
+                    self._add_call(scope, node, start, above)
+            elif kind == "function_definition":
+                self._enter_function(node, start, regions, above)
+            elif kind in OWN_SCOPE:
+                regions.append((node.end_byte, None))
+            elif kind == "decorated_definition":
+                above.note_decorated(node, start)
+            elif kind == "decorator":
+                above.note_decorator(node)
+            elif kind in IMPORTS:
                 self.imports.append(node)
-                if scope is not None and not scope.is_module:
+                if scope is not None and scope is not module_scope:
                     _bind_import(scope, node)
             elif scope is None:
                 continue
-            elif kind == "call":
-                call = call_shape(node)
-                if call is not None:
-                    in_decorator = node.parent is not None and node.parent.type == "decorator"
-                    self.calls[id(scope)].append(ScopedCall.of(scope, call, in_decorator))
+            elif kind == "assignment":
+                _bind_assignment(scope, node, start, above.inner_assignments)
             else:
-                _bind_node(scope, node)
+                _bind_node(scope, node, kind, start)
 
-    def _enter_definition(self, node: Node, regions: list[tuple[int, Scope | None]]) -> None:
-        """A def, class or lambda: its header (and a class's or lambda's body) belongs to no scope, a def's
-        body to the def's own scope."""
-        if node.type != "function_definition":
-            regions.append((node.end_byte, None))
-            return
-        scope = _function_scope(node)
+    def _add_call(self, scope: Scope, node: Node, start: int, above: _Above) -> None:
+        """A call with a plain dotted callee; its shape is left to be read when asked for (see `ScopedCall`)."""
+        names = call_names(node)
+        if names is not None:
+            self.calls[id(scope)].append(ScopedCall(scope, node, names, None, above.in_decorator(node, start)))
+
+    def _enter_function(
+        self, node: Node, start: int, regions: list[tuple[int, Scope | None]], above: _Above
+    ) -> None:
+        """A def: its header belongs to no scope, its body to the def's own scope."""
+        end = node.end_byte
+        scope = _function_scope(node, start, above)
         self.functions.append(scope)
         self.calls[id(scope)] = []
-        body = node.child_by_field_name("body")
+        body = node.child_by_field_id(_BODY)
         if body is None:
-            regions.append((node.end_byte, None))
+            regions.append((end, None))
             return
-        regions.append((node.end_byte, scope))
+        regions.append((end, scope))
         regions.append((body.start_byte, None))
 
 
-def _function_scope(funcdef: Node) -> Scope:
+class _Above:
+    """What the parents of the walk's nodes say, gathered from the nodes above them as the walk meets those
+    first: `Node.parent` walks down from the tree's root, about a microsecond a call in a plugin's tree."""
+
+    __slots__ = ("decorated", "decorator_children", "inner_assignments", "top_level")
+
+    def __init__(self, root: Node) -> None:
+        # The top-level statements by first byte: the children of the module, or the statement walked.
+        top = root.children if root.type == "module" else [root]
+        self.top_level: dict[int, Node] = {statement.start_byte: statement for statement in top}
+        # The definition of each `decorated_definition` by its first byte: (the definition, the expression of
+        # each decorator, whether the decorated definition is a top-level statement).
+        self.decorated: dict[int, tuple[Node, list[Node], bool]] = {}
+        self.decorator_children: dict[int, Node] = {}  # the named children of decorators, by first byte
+        self.inner_assignments: set[int] = set()  # first bytes of the inner `b = v` of `a = b = v`
+
+    def is_top_level(self, node: Node, start: int) -> bool:
+        statement = self.top_level.get(start)
+        return statement is not None and statement == node
+
+    def note_decorated(self, decorated: Node, start: int) -> None:
+        definition = decorated.child_by_field_id(_DEFINITION)
+        if definition is not None:
+            top = self.is_top_level(decorated, start)
+            self.decorated[definition.start_byte] = (definition, _decorators(decorated), top)
+
+    def note_decorator(self, decorator: Node) -> None:
+        for child in decorator.named_children:
+            self.decorator_children[child.start_byte] = child
+
+    def in_decorator(self, node: Node, start: int) -> bool:
+        """Whether `node` is a child of a decorator (`@extism.import_fn(...)`)."""
+        child = self.decorator_children.get(start)
+        return child is not None and child == node
+
+    def definition_of(self, funcdef: Node, start: int) -> tuple[list[Node], bool]:
+        """The decorators of a def and whether it is directly in the module (not in a class or another def)."""
+        decorated = self.decorated.get(start)
+        if decorated is not None and decorated[0] == funcdef:
+            return decorated[1], decorated[2]
+        return [], self.is_top_level(funcdef, start)
+
+
+def _function_scope(funcdef: Node, start: int, above: _Above) -> Scope:
+    decorators, module_level = above.definition_of(funcdef, start)
     return Scope(
-        name=text_of(funcdef.child_by_field_name("name")),
+        name=text_of(funcdef.child_by_field_id(_NAME_FIELD)),
         node=funcdef,
         params=function_params(funcdef),
-        decorators=_decorators(funcdef),
-        module_level=_is_module_level(funcdef),
+        decorators=decorators,
+        module_level=module_level,
     )
 
 
-def _is_module_level(funcdef: Node) -> bool:
-    parent = funcdef.parent
-    if parent is not None and parent.type == "decorated_definition":
-        parent = parent.parent
-    return parent is not None and parent.type == "module"
-
-
-def _decorators(funcdef: Node) -> list[Node]:
-    """The expression of each decorator (`extism.plugin_fn` of `@extism.plugin_fn`)."""
-    parent = funcdef.parent
-    if parent is None or parent.type != "decorated_definition":
-        return []
+def _decorators(decorated: Node) -> list[Node]:
+    """The expression of each decorator of a `decorated_definition` (`extism.plugin_fn` of `@extism.plugin_fn`)."""
     found: list[Node] = []
-    for decorator in parent.named_children:
+    for decorator in decorated.named_children:
         if decorator.type == "decorator":
             expression = next((c for c in decorator.named_children if c.type != "comment"), None)
             if expression is not None:
@@ -332,18 +381,41 @@ def _bind(scope: Scope, name: Node, value: Node | None, at: int) -> None:
     scope.bindings.setdefault(text_of(name), []).append(Binding(value, at))
 
 
-def _bind_node(scope: Scope, node: Node) -> None:
-    """Record the names one statement of `scope` binds."""
-    kind = node.type
-    at = node.start_byte
-    if kind == "assignment" or kind == "augmented_assignment":
-        if is_assignment(node):
-            for target, _, value in assignment_targets(node):
-                _bind_target(scope, target, value, at)
+def _bind_assignment(scope: Scope, node: Node, at: int, inner_assignments: set[int]) -> None:
+    """Record the names an assignment statement binds: each target of `a = b = v` (whose inner `b = v`, met
+    next, is noted as no statement of its own)."""
+    if at in inner_assignments:
+        return
+    left, value = node.child_by_field_id(_LEFT), node.child_by_field_id(_RIGHT)
+    if value is None or value.type != "assignment":  # `a = v`: one target
+        if left is not None:
+            _bind_target(scope, left, value, at)
+        return
+    targets = [left] if left is not None else []
+    while value is not None and value.type == "assignment":
+        inner_assignments.add(value.start_byte)
+        left = value.child_by_field_id(_LEFT)
+        if left is not None:
+            targets.append(left)
+        value = value.child_by_field_id(_RIGHT)
+    for target in targets:
+        _bind_target(scope, target, value, at)
+
+
+def _bind_node(scope: Scope, node: Node, kind: str, at: int) -> None:
+    """Record the names one statement of `scope` (a node of type `kind` starting at byte `at`) binds; an
+    assignment's are `_bind_assignment`'s."""
+    if kind == "augmented_assignment":
+        target = node.child_by_field_id(_LEFT)
+        if target is not None and node.child_by_field_id(_OPERATOR) is not None:
+            _bind_target(scope, target, node.child_by_field_id(_RIGHT), at)
     elif kind == "global_statement":
         scope.globals_declared.update(text_of(c) for c in node.named_children if c.type == "identifier")
     elif kind == "for_statement" or kind == "for_in_clause":
-        left = node.child_by_field_name("left")
+        left = node.child_by_field_id(_LEFT)
+        if left is not None and left.type == "identifier":  # `for x in ...`: the one name, without a walk
+            _bind(scope, left, None, at)
+            return
         for leaf in walk(left) if left is not None else ():
             if leaf.type == "identifier":
                 _bind(scope, leaf, None, at)
@@ -367,9 +439,10 @@ def _as_name(node: Node) -> Node | None:
 
 
 def _bind_target(scope: Scope, target: Node, value: Node | None, at: int) -> None:
-    if target.type == "identifier":
+    kind = target.type
+    if kind == "identifier":
         _bind(scope, target, value, at)
-    elif target.type in UNPACKING:
+    elif kind in UNPACKING:
         for leaf in target.named_children:
             if leaf.type == "identifier":
                 _bind(scope, leaf, None, at)

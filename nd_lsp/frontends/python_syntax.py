@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import tree_sitter_python
-from tree_sitter import Language, Node
+from tree_sitter import Language, Node, Query, QueryCursor
 
 from nd_lsp.frontends.byte_source_map import ByteSourceMap, node_text
 from nd_lsp.frontends.facts import LiteralValue, Span
@@ -34,13 +34,21 @@ def python_language() -> Language:
     return Language(tree_sitter_python.language())
 
 
-def text_of(node: Node | None) -> str:
-    """The source text of a node (a name, an operator, a whole expression)."""
-    return node_text(node)
+# The source text of a node (a name, an operator, a whole expression): `node_text` itself, not a call of it (a
+# read calls it tens of thousands of times).
+text_of = node_text
 
 
 def field(node: Node, name: str) -> Node | None:
     return node.child_by_field_name(name)
+
+
+def field_id(name: str) -> int:
+    """The grammar's id of a field: `Node.child_by_field_id` skips the look-up of the name on each call."""
+    found = python_language().field_id_for_name(name)
+    if found is None:
+        raise LookupError(f"no field {name!r} in the Python grammar")
+    return found
 
 
 class SourceMap:
@@ -80,6 +88,35 @@ def walk_scope(node: Node) -> Iterator[Node]:
         yield current
         if current.child_count:
             stack.extend(reversed(current.children))
+
+
+def scope_nodes(node: Node, kinds: frozenset[str]) -> list[Node]:
+    """The nodes of `walk_scope(node)` whose type is one of `kinds`, in the same order, found by a query (in C)
+    rather than by a walk of every node in Python."""
+    found: list[Node] = []
+    skip_before = -1  # the end byte of the nested definition being skipped
+    for current in nodes_in_order(_kinds_query(kinds | OWN_SCOPE), node):
+        if current.start_byte < skip_before:
+            continue
+        if current.type in OWN_SCOPE and current != node:
+            skip_before = current.end_byte
+            continue
+        found.append(current)
+    return found
+
+
+def nodes_in_order(query: Query, node: Node) -> list[Node]:
+    """The nodes under `node` (itself included) that `query`, a choice of single nodes captured as `@node`,
+    finds, in source order: such a query finishes each match as its walk of the tree enters the node, so
+    its matches come in the order a walk meets the nodes. (`captures` gathers each capture's nodes in a set
+    first, which then needs sorting: the two cost a third of the query itself.)"""
+    return [captured["node"][0] for _, captured in QueryCursor(query).matches(node)]
+
+
+@functools.lru_cache(maxsize=8)
+def _kinds_query(kinds: frozenset[str]) -> Query:
+    query: Query = Query(python_language(), "[" + " ".join(f"({kind})" for kind in sorted(kinds)) + "] @node")
+    return query
 
 
 def unwrap(node: Node) -> Node:
@@ -144,6 +181,45 @@ def call_shape(node: Node) -> CallShape | None:
     if callee is None or function.type == "dotted_name":
         return None
     return _call_shape(node, callee, arguments)
+
+
+_FUNCTION, _ARGUMENTS, _NAME_FIELD, _VALUE = (field_id(name) for name in ("function", "arguments", "name", "value"))
+
+
+def call_names(node: Node) -> tuple[str, ...] | None:
+    """The callee's names of a call that `call_shape` reads, None for any other: what a walk of the module keeps
+    of every call, without making its shape."""
+    function = node.child_by_field_id(_FUNCTION)
+    if function is None:
+        return None
+    if node.has_error:  # without an error, the grammar gives a call arguments, opened with `(` in both kinds
+        arguments = node.child_by_field_id(_ARGUMENTS)
+        opening = arguments.child(0) if arguments is not None and arguments.child_count else None
+        if opening is None or opening.type != "(":
+            return None
+    kind = function.type
+    if kind == _NAME:  # most calls: `name(...)`, without the attribute walk of `dotted_names`
+        return (text_of(function),)
+    callee = dotted_names(function) if kind != "dotted_name" else None
+    return None if callee is None else tuple([text_of(leaf) for leaf in callee])
+
+
+def argument_names(node: Node) -> tuple[str, ...]:
+    """The arguments of a call (one `call_names` reads) that are a bare name, positional then keyword."""
+    arguments = node.child_by_field_id(_ARGUMENTS)
+    if arguments is None or arguments.type == "generator_expression":
+        return ()
+    positional: list[str] = []
+    keywords: list[str] = []
+    for item in arguments.named_children:
+        kind = item.type
+        if kind == _NAME:
+            positional.append(text_of(item))
+        elif kind == "keyword_argument":
+            name, value = item.child_by_field_id(_NAME_FIELD), item.child_by_field_id(_VALUE)
+            if name is not None and value is not None and value.type == _NAME:
+                keywords.append(text_of(value))
+    return tuple(positional + keywords)
 
 
 def _call_shape(node: Node, callee: tuple[Node, ...], arguments: Node) -> CallShape | None:
@@ -254,6 +330,8 @@ def _string_literal(code: str) -> LiteralOf:
     prefix = match.group(0).lower() if match else ""
     if "f" in prefix or "t" in prefix:
         return LiteralOf(None, "fstring", False)
+    if not prefix and _is_plain_string(code):
+        return LiteralOf(code[1:-1], "str", True)
     try:
         value = ast.literal_eval(code)
     except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
@@ -261,6 +339,16 @@ def _string_literal(code: str) -> LiteralOf:
     if isinstance(value, bytes):
         return LiteralOf(None, "bytes", False)
     return LiteralOf(value, "str", True) if isinstance(value, str) else UNKNOWN
+
+
+def _is_plain_string(code: str) -> bool:
+    """`"text"` or `'text'` on one line without escapes: its value is its text between the quotes, which
+    `ast.literal_eval` (a parse of its own for each literal) would find too."""
+    quote = code[:1]
+    if quote not in ('"', "'") or len(code) < 2 or code[-1] != quote or code.startswith(quote * 3):
+        return False
+    body = code[1:-1]
+    return body.isascii() and not (quote in body or "\\" in body or "\n" in body or "\r" in body or "\0" in body)
 
 
 def _number_literal(code: str) -> LiteralOf:
@@ -301,11 +389,13 @@ def dict_items(node: Node) -> list[DictItem] | None:
 
 
 _PARAMETER_NAMES = {"default_parameter": "name", "typed_default_parameter": "name"}
+_NAMED_WITHIN = frozenset({"typed_parameter", "list_splat_pattern", "dictionary_splat_pattern"})
+_PARAMETERS = field_id("parameters")
 
 
 def function_params(funcdef: Node) -> list[str]:
     """Parameter names of a def, in order (`self` included)."""
-    parameters = field(funcdef, "parameters")
+    parameters = funcdef.child_by_field_id(_PARAMETERS)
     if parameters is None:
         return []
     found: list[str] = []
@@ -322,8 +412,12 @@ def _parameter_name(param: Node) -> Node | None:
     if kind == _NAME:
         return param
     if kind in _PARAMETER_NAMES:
-        return name_leaf(field(param, "name"))
-    if kind in ("typed_parameter", "list_splat_pattern", "dictionary_splat_pattern"):
+        return name_leaf(param.child_by_field_id(_NAME_FIELD))
+    if kind in _NAMED_WITHIN:
+        # the name of `a: T`, without making every child (`named_child` raises IndexError past the end)
+        first = param.named_child(0) if param.named_child_count else None
+        if first is not None and first.type == _NAME:
+            return first
         return next((c for c in param.named_children if c.type == _NAME), None)
     return None
 
@@ -338,20 +432,22 @@ class Assigned(NamedTuple):
 
 def assignment_targets(node: Node) -> list[Assigned]:
     """The targets of an `assignment` or `augmented_assignment` (the outermost one of `a = b = v`)."""
-    if node.type == "augmented_assignment":
-        target, operator, value = field(node, "left"), field(node, "operator"), field(node, "right")
+    kind = node.type
+    if kind == "augmented_assignment":
+        target, operator = node.child_by_field_name("left"), node.child_by_field_name("operator")
         if target is None or operator is None:
             return []
-        return [Assigned(target, operator.type, value)]
-    if node.type != "assignment":
+        return [Assigned(target, operator.type, node.child_by_field_name("right"))]
+    if kind != "assignment":
         return []
     targets: list[Node] = []
     current: Node | None = node
-    while current is not None and current.type == "assignment":
-        left = field(current, "left")
+    while kind == "assignment" and current is not None:
+        left = current.child_by_field_name("left")
         if left is not None:
             targets.append(left)
-        current = field(current, "right")
+        current = current.child_by_field_name("right")
+        kind = current.type if current is not None else ""
     return [Assigned(target, "=", current) for target in targets]
 
 

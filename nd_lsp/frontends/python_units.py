@@ -7,9 +7,16 @@
 # never as nodes: a node of the previous tree carries the previous tree's positions. A kept record is
 # turned back into scopes, bindings and calls over the current tree; a range that does not lead to a node
 # of the recorded type sends the statement back to the walk.
+# A first read (all `nd-lsp check` does) keeps what the walk found as it found it, over its own tree (which
+# stays as it was: see `IncrementalParser`), and the next read of the path makes the records of it. Making
+# them took a fifth of a first read's index; the first keystroke after a file is opened pays that instead.
+# A first read of a file without syntax errors walks the module at once rather than statement by statement
+# (a walk of each of hundreds of statements cost a tenth of the walk), and the next read splits what it
+# found into the statements.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from pathlib import Path
 
 from tree_sitter import Node
@@ -70,39 +77,105 @@ class _StatementRecord:
         self.imports = tuple(_ref(node, base) for node in walk.imports)
 
 
+class _Walked:
+    """What the walk found in one top-level statement without syntax errors, not yet made a record."""
+
+    __slots__ = ("base", "walk")
+
+    def __init__(self, walk: ModuleWalk, base: int) -> None:
+        self.walk = walk
+        self.base = base  # the statement's first byte
+
+    def record(self) -> _StatementRecord:
+        return _StatementRecord(self.walk, self.base)
+
+
+class _WholeWalk:
+    """What the walk of a whole module without syntax errors found on the first read of its path, not yet split
+    into its top-level statements."""
+
+    __slots__ = ("source", "walk")
+
+    def __init__(self, walk: ModuleWalk, source: bytes) -> None:
+        self.walk = walk
+        self.source = source
+
+    def split(self) -> dict[bytes, _StatementRecord | _Walked]:
+        """What the walk found in each top-level statement, as a walk of that statement alone finds it (see
+        `index_file`), by the statement's key."""
+        walk = self.walk
+        statements = [s for s in walk.root.children if s.is_named and s.type != "comment"]
+        starts = [statement.start_byte for statement in statements]
+        parts = [ModuleWalk(walk.root) for _ in statements]
+        if walk.module_scope.globals_declared:  # `global` at the top level (no use there): not told apart
+            for part, statement in zip(parts, statements, strict=True):
+                part.run(statement)
+            return {_key(self.source, s): _Walked(p, s.start_byte) for s, p in zip(statements, parts, strict=True)}
+
+        def part_of(at: int) -> ModuleWalk:
+            return parts[bisect_right(starts, at) - 1]
+
+        for scope in walk.functions:
+            part = part_of(scope.node.start_byte)
+            part.functions.append(scope)
+            part.calls[id(scope)] = walk.calls[id(scope)]
+        for scoped in walk.calls[id(walk.module_scope)]:
+            part = part_of(scoped.node.start_byte)
+            part.calls[id(part.module_scope)].append(scoped)
+        for name, bindings in walk.module_scope.bindings.items():
+            for binding in bindings:
+                part_of(binding.at).module_scope.bindings.setdefault(name, []).append(binding)
+        for node in walk.imports:
+            part_of(node.start_byte).imports.append(node)
+        return {_key(self.source, s): _Walked(p, s.start_byte) for s, p in zip(statements, parts, strict=True)}
+
+
 # The statement records of each recently read file, by path: a reader takes a file's records and hands
 # back those of the text it read.
-_RECORDS: Recent[Path, dict[bytes, _StatementRecord]] = Recent(MAX_FILES)
+_RECORDS: Recent[Path, dict[bytes, _StatementRecord | _Walked] | _WholeWalk] = Recent(MAX_FILES)
 
 
 def index_file(path: Path, parsed: ParsedPython, source: bytes) -> ModuleIndex:
     """The `ModuleIndex` of the syntax of `path` (parsed from `source`), reusing what the previous read of the
     same path found in the top-level statements whose text has not changed.
 
-    The first read of a path records its statements too, so that the first keystroke after the editor
-    opened the file is as quick as the next ones.
+    The first read of a path keeps what the walk found in its statements, and the next read makes the records
+    of them.
     """
-    known = _RECORDS.take(path) or {}
+    kept = _RECORDS.take(path)
     root = parsed.module
     walk = ModuleWalk(root)
-    records: dict[bytes, _StatementRecord] = {}
+    if kept is None and not parsed.has_error:
+        walk.run(root)
+        _RECORDS.put(path, _WholeWalk(walk, source))
+        return walk.index(has_errors=False)
+    known = kept.split() if isinstance(kept, _WholeWalk) else kept or {}
+    records: dict[bytes, _StatementRecord | _Walked] = {}
     for statement in parsed.statements():
         kind = statement.type
         if kind == "comment" or not statement.is_named:
             continue
         start = statement.start_byte
-        key = kind.encode() + b"\0" + source[start : statement.end_byte]
+        key = _key(source, statement)
         record = known.get(key) or records.get(key)
+        if isinstance(record, _Walked):
+            record = record.record()
         if record is None or not _replay(walk, statement, record):
             alone = ModuleWalk(root)
             alone.run(statement)
             walk.add(alone)
             if statement.has_error:
                 continue  # broken code: error recovery may read the same text otherwise next time
-            record = _StatementRecord(alone, start)
+            records[key] = _Walked(alone, start)
+            continue
         records[key] = record
     _RECORDS.put(path, records)
     return walk.index(has_errors=parsed.has_error)
+
+
+def _key(source: bytes, statement: Node) -> bytes:
+    """What a statement's record is kept by: its type and text."""
+    return statement.type.encode() + b"\0" + source[statement.start_byte : statement.end_byte]
 
 
 def _replay(walk: ModuleWalk, statement: Node, record: _StatementRecord) -> bool:
