@@ -21,6 +21,7 @@ from nd_lsp.frontends.incremental_parse import (
     provisional_paths,
     settle,
 )
+from nd_lsp.frontends.recent import Recent, reading_once
 from nd_lsp.frontends.rust import read_rust
 from nd_lsp.specs.model import PdkLayout
 
@@ -135,6 +136,34 @@ def test_only_the_most_recent_paths_are_kept() -> None:
     for name in ("a.rs", "b.rs", "c.rs"):
         parser.parse(Path(name), b"fn f() {}")
     assert parser.cached_paths() == [Path("b.rs"), Path("c.rs")]
+
+
+def test_a_run_that_reads_each_file_once_keeps_no_tree_and_then_trees_are_kept_again() -> None:
+    parser = IncrementalParser(RUST)
+    with reading_once():
+        parser.parse(PATH, RUST_SOURCE.encode())
+        assert parser.cached_paths() == []
+    parser.parse(PATH, RUST_SOURCE.encode())
+    assert parser.cached_paths() == [PATH]
+
+
+def test_nd_lsp_check_keeps_no_memory_of_the_files_it_read(tmp_path: Path) -> None:
+    from nd_lsp.cli import main
+    from nd_lsp.frontends.rust_syntax import _file_parser, parse_rust_file
+
+    plugin = Path(__file__).parent.parent / "examples" / "artist-info-rs"
+    main(["check", "--format", "json", str(plugin)])
+    assert not [p for p in _file_parser().cached_paths() if plugin in p.parents]
+    parse_rust_file(tmp_path / "lib.rs", RUST_SOURCE.encode())  # outside a check (the language server)
+    assert tmp_path / "lib.rs" in _file_parser().cached_paths()
+
+
+def test_a_memory_keeps_nothing_while_each_file_is_read_once() -> None:
+    memory = Recent[str, int](2)
+    with reading_once():
+        memory.put("not kept", 1)
+    memory.put("kept", 2)
+    assert (memory.get("not kept"), memory.get("kept")) == (None, 2)
 
 
 def test_the_same_text_again_gives_the_same_tree_and_other_paths_do_not_mix() -> None:

@@ -14,6 +14,7 @@ from nd_lsp.check.output import FORMATS, PluginReport, Problem, Report
 from nd_lsp.check.parallel import map_in_processes
 from nd_lsp.config import Settings
 from nd_lsp.config_files import ConfigError, parse_codes, parse_severity
+from nd_lsp.frontends.recent import reading_once
 from nd_lsp.lazy_log import LazyLogger
 
 log = LazyLogger(__name__)
@@ -59,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"nd-lsp: error: {exc}", file=sys.stderr)
             return 2
     check = functools.partial(_check_target, args=args, fixed=fixed_settings)
-    plugins = tuple(map_in_processes(check, list(targets.items()), args.jobs))
+    with reading_once():  # (the workers inherit it)
+        plugins = tuple(map_in_processes(check, list(targets.items()), args.jobs))
     report = Report(plugins, cwd, tuple(problems), color=_use_color(args, sys.stdout))
     for problem in report.all_problems:
         print(f"nd-lsp: error: {report.display_path(problem.path)}: {problem.reason}", file=sys.stderr)

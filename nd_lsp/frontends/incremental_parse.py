@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tree_sitter import Language, Parser, Tree
 
+from nd_lsp.frontends.recent import remembering
 from nd_lsp.frozen_dataclass import frozen_dataclass
 
 DEFAULT_MAX_PATHS = 8
@@ -104,7 +105,8 @@ class IncrementalParser:
                 self._provisional.add(path)
             elif previous is None or previous[0] != source:  # the same text keeps its tree and its state
                 self._provisional.discard(path)
-            self._last[path] = (source, tree)
+            if remembering():
+                self._last[path] = (source, tree)
             while len(self._last) > self._max_paths:
                 dropped, _ = self._last.popitem(last=False)
                 self._provisional.discard(dropped)
