@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import shutil
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from nd_lsp.specs.curated import CuratedFactError, load_curated, versions_match
 from nd_lsp.specs.generate_cli import main_generate
 from nd_lsp.specs.generator import generate_spec, spec_json
-from nd_lsp.specs.loader import available_versions, load_spec, load_spec_file, spec_from_dict
+from nd_lsp.specs.loader import SpecFormatError, available_versions, load_spec, load_spec_file, spec_from_dict
 from nd_lsp.specs.model import Capability, HostFunction, HostService, Spec
 from nd_lsp.specs.ndpgen_names import to_json_name, to_snake_case
 from nd_lsp.specs.pdk_attach import SpecMismatchError
@@ -462,6 +464,24 @@ def test_the_python_pdk_and_raw_calls_exist_only_where_navidrome_had_them() -> N
 def test_a_committed_spec_is_exactly_what_the_generator_writes(version: str) -> None:
     text = (SPEC_DIR / f"{version}.json").read_text(encoding="utf-8")
     assert spec_json(spec_from_dict(json.loads(text))) == text
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (
+            lambda raw: raw["capabilities"][0]["methods"][0].update(name=5),
+            "Spec.capabilities.methods.name: expected str, got int",
+        ),
+        (lambda raw: raw["capabilities"].__setitem__(1, "x"), "Spec.capabilities: expected an object, got str"),
+        (lambda raw: raw.update(capabilities={}), "Spec.capabilities: expected a list"),
+    ],
+)
+def test_a_damaged_spec_is_refused_naming_the_field(damage: Any, message: str) -> None:
+    raw = json.loads((SPEC_DIR / "0.63.2.json").read_text(encoding="utf-8"))
+    damage(raw)
+    with pytest.raises(SpecFormatError, match=re.escape(message)):
+        spec_from_dict(raw)
 
 
 @pytest.mark.parametrize("version", [*RELEASES, "master"])

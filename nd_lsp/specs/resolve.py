@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from pathlib import Path
 
 from nd_lsp.frontends.facts import BuildFacts, Dependency
 from nd_lsp.frozen_dataclass import frozen_dataclass
@@ -59,13 +60,34 @@ def release_info(version: str) -> NavidromeRelease:
     if name not in available_versions():
         raise UnknownVersionError(version, available_versions())
     path = loader.spec_dir() / f"{name}.json"  # the same folder load_spec reads
-    raw = json.loads(path.read_text(encoding="utf-8")).get("navidrome", {})
+    raw = _release_header(path)
     return NavidromeRelease(
         version=str(raw.get("version", name)),
         tag=str(raw.get("tag", "")),
         commit=str(raw.get("commit", "")),
         date=str(raw.get("date", "")),
     )
+
+
+def _release_header(path: Path) -> dict[str, object]:
+    """The `navidrome` object of a spec file. The generator writes it at the top, one space in (so a
+    top-level key: JSON strings hold no line breaks): decoding just that spares reading and parsing the
+    ~200 KB of every release a commit is looked up in. Any other layout is parsed whole."""
+    with path.open(encoding="utf-8") as file:
+        head = file.read(_HEADER_WITHIN)
+    found = re.search(r'\n "navidrome": (?=\{)', head)
+    if found is not None:
+        try:
+            header, _ = json.JSONDecoder().raw_decode(head, found.end())
+        except ValueError:  # cut off by the end of the head, or another layout
+            header = None
+        if isinstance(header, dict):
+            return header
+    whole = json.loads(path.read_text(encoding="utf-8")).get("navidrome", {})
+    return whole if isinstance(whole, dict) else {}
+
+
+_HEADER_WITHIN = 4096  # characters from the start of a spec file where its header is looked for
 
 
 def resolve_version(explicit: str | None, cargo: BuildFacts | None, gomod: BuildFacts | None) -> tuple[str, str]:
