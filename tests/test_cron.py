@@ -161,3 +161,17 @@ def test_0_61_rejects_misused_extensions(expression: str, reason: str) -> None:
 )
 def test_bare_durations_follow_go_parse_duration(duration: str, accepted: bool) -> None:
     assert (cron_problem(duration, V061) is None) is accepted
+
+
+# Names near the database's own: folders, the right/ and posix/ copies, paths spelled another way, data files.
+ZONE_LOOKALIKES = ["Europe", "right/UTC", "posix/UTC", "posixrules", "Europe/../UTC", "Europe//Paris", "./UTC", "/UTC"]
+ZONE_LOOKALIKES += ["zone.tab", "tzdata.zi", "leapseconds", "Mars/Olympus", "Europe/Paris\0", "Europe/paris"]
+
+
+@pytest.mark.parametrize("name", ["Europe/Berlin", "America/Argentina/Buenos_Aires", "US/Pacific", *ZONE_LOOKALIKES])
+def test_a_time_zone_is_accepted_exactly_when_the_tz_database_lists_it(name: str) -> None:
+    import zoneinfo
+
+    listed = zoneinfo.available_timezones()
+    problem = cron_problem(f"TZ={name} 0 3 * * *", V061)
+    assert (problem is None) == (not listed or name in listed), problem

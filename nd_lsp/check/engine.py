@@ -44,6 +44,8 @@ class ReadProblem:
 
 @dataclass
 class CheckResult:
+    """What checking one plugin found, and the version it was checked against."""
+
     root: Path
     version: str
     version_source: str
@@ -125,6 +127,7 @@ class Analyzer:
         plugin.manifest = _read_manifest(root / MANIFEST, overlays, sources, problems)
         files = plugin_source_files(root)
         known = {p for p, _ in files}
+        plugin.sources_on_disk = frozenset(known)
         files += [(p, lang) for p, lang in _overlay_sources(root, overlays) if p not in known]
         for path, language in files:
             try:
@@ -178,6 +181,8 @@ class Analyzer:
 
 @frozen_dataclass
 class Target:
+    """The spec a plugin is checked against, where its version came from, and its build files."""
+
     spec: Spec
     source: str  # where the version came from, for messages
     build: tuple[BuildFacts | None, BuildFacts | None]  # Cargo.toml, go.mod

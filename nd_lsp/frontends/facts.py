@@ -392,6 +392,9 @@ class PluginFacts:
     manifest: ManifestFacts | None = None
     cargo: BuildFacts | None = None
     gomod: BuildFacts | None = None
+    # The sources found on disk when the plugin was read (None: not read from disk), so that rules
+    # asking whether every source was read need not list the folders again.
+    sources_on_disk: frozenset[Path] | None = None
 
     @property
     def languages(self) -> frozenset[Language]:

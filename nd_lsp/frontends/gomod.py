@@ -14,6 +14,8 @@ _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|`[^`]*`|\S+')
 
 @frozen_dataclass
 class _Token:
+    """One word of a go.mod line."""
+
     text: str
     column: int  # code-point column of the token on its line
     width: int  # as written, quotes included

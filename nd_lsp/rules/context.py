@@ -13,6 +13,8 @@ from nd_lsp.specs.model import Spec
 
 @dataclass
 class RuleContext:
+    """What a rule sees of one plugin."""
+
     plugin: PluginFacts
     spec: Spec
     # Where the target version came from, for messages: "explicit", "Cargo.toml", "go.mod", "newest".

@@ -256,7 +256,33 @@ def _known_time_zones() -> frozenset[str]:
 
 def _is_time_zone(name: str) -> bool:
     """Go's time.LoadLocation: "" and "UTC" mean UTC, "Local" the server's zone, else an IANA name."""
-    if name in ("", "UTC", "Local"):
+    if name in ("", "UTC", "Local") or _zone_file(name):
         return True
-    known = _known_time_zones()
+    known = _known_time_zones()  # opens every file of the database: only for a name not found at once
     return not known or name in known
+
+
+def _zone_file(name: str) -> bool:
+    """Whether `zoneinfo.available_timezones()` lists name, found by opening its one file: a file starting
+    with `TZif` on the time zone path, reached through real folders (the listing does not follow linked
+    ones), outside `right/` and `posix/`, and not `posixrules`. False means "not found this way"."""
+    import os
+    import zoneinfo
+
+    parts = name.split("/")
+    if any(part in ("", ".", "..") for part in parts) or parts[0] in ("right", "posix") or name == "posixrules":
+        return False
+    for root in zoneinfo.TZPATH:
+        folder = root
+        for part in parts[:-1]:
+            folder = os.path.join(folder, part)
+            if os.path.islink(folder) or not os.path.isdir(folder):
+                break
+        else:
+            try:
+                with open(os.path.join(folder, parts[-1]), "rb") as file:
+                    if file.read(4) == b"TZif":
+                        return True
+            except (OSError, ValueError):  # no such file, a folder, a name holding NUL
+                continue
+    return False

@@ -279,11 +279,13 @@ def sources_complete(ctx: RuleContext) -> bool:
     files = ctx.plugin.files
     if not files or any(f.error or f.has_syntax_errors for f in files.values()):
         return False
-    try:
-        on_disk = {path for path, _ in plugin_source_files(ctx.plugin.root)}
-    except OSError:
-        return False
-    return on_disk <= set(files)
+    on_disk = ctx.plugin.sources_on_disk
+    if on_disk is None:
+        try:
+            on_disk = frozenset(path for path, _ in plugin_source_files(ctx.plugin.root))
+        except OSError:
+            return False
+    return on_disk <= files.keys()
 
 
 def code_usage(ctx: RuleContext) -> CodeUsage:

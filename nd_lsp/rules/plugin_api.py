@@ -133,9 +133,12 @@ def suggest(name: str, candidates: Iterable[str], *, limit: int = 1) -> list[str
     scored: list[tuple[float, str]] = []
     for candidate in pool:
         other = candidate.lower()
-        ratio = difflib.SequenceMatcher(None, _without(lowered, shared), _without(other, shared)).ratio()
-        if lowered and (other.startswith(lowered) or _tail_matches(lowered, other)):
-            ratio += 0.3
+        bonus = 0.3 if lowered and (other.startswith(lowered) or _tail_matches(lowered, other)) else 0.0
+        matcher = difflib.SequenceMatcher(None, _without(lowered, shared), _without(other, shared))
+        # The quick ratios bound `ratio()` from above and cost far less: most candidates stop there.
+        if matcher.real_quick_ratio() + bonus < 0.6 or matcher.quick_ratio() + bonus < 0.6:
+            continue
+        ratio = matcher.ratio() + bonus
         if ratio >= 0.6:
             scored.append((ratio, candidate))
     scored.sort(key=lambda pair: (-pair[0], pair[1]))
