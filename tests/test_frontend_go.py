@@ -325,6 +325,13 @@ def test_every_prefix_of_a_file_reads_without_error() -> None:
 # -- across files ------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("signature", ["func f() () {}", "func f() (/* none */) {}", "func f() ( {}"])
+def test_an_empty_or_broken_result_list_reads_as_no_result(signature: str) -> None:
+    facts = read(signature + "\n")
+    assert facts.function_results == {}
+    assert facts.error == ""
+
+
 def test_constants_of_another_file_of_the_package_resolve_after_linking() -> None:
     constants = read_go(Path("/plugin/consts.go"), 'package main\n\nconst everything = ""\n', LAYOUT)
     main = read('func f() { host.KVStoreDeleteByPrefix(everything) }')
