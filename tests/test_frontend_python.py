@@ -378,3 +378,25 @@ def test_reading_python_never_imports_jedi() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+PYTHON_SOURCES = sorted(
+    p for folder in ("fixtures", "../examples") for p in (Path(__file__).parent / folder).rglob("*.py")
+)
+
+
+@pytest.mark.parametrize("path", PYTHON_SOURCES[::7], ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_the_query_finds_a_scopes_nodes_in_the_order_and_extent_of_a_walk(path: Path) -> None:
+    from tree_sitter import Parser
+
+    from nd_lsp.frontends.python_syntax import OWN_SCOPE, python_language, scope_nodes, walk_scope
+    from nd_lsp.frontends.source_order import walk
+
+    source = path.read_bytes()
+    for cut in (len(source), len(source) * 2 // 3):  # whole, and half-written
+        root = Parser(python_language()).parse(source[:cut]).root_node
+        kinds = frozenset({"call", "assignment", "identifier", "return_statement"})
+        definitions = [n for n in walk(root) if n.type in OWN_SCOPE]
+        bodies = [b for d in definitions if (b := d.child_by_field_name("body")) is not None]
+        for scope in [root, *definitions, *bodies]:
+            assert scope_nodes(scope, kinds) == [n for n in walk_scope(scope) if n.type in kinds]

@@ -221,14 +221,6 @@ _LITERAL_KINDS = {
 }
 
 
-def composite_entries(node: Node, evaluator: ConstantEvaluator, source: ByteSourceMap) -> tuple[Entry, ...]:
-    """`T{Key: v}` and `&T{Key: v}`: the keyed elements with their values (nested literals too)."""
-    literal = unwrap_parens(node)
-    if literal is not None and literal.type == "unary_expression" and text(child(literal, "operator")) == "&":
-        literal = unwrap_parens(child(literal, "operand"))
-    return _literal_entries(literal, evaluator, source)
-
-
 def _literal_entries(literal: Node | None, evaluator: ConstantEvaluator, source: ByteSourceMap) -> tuple[Entry, ...]:
     if literal is None or literal.type != "composite_literal":
         return ()

@@ -77,7 +77,8 @@ class SourceMap:
 
 
 def walk_scope(node: Node) -> Iterator[Node]:
-    """Like `source_order.walk`, but does not enter nested function or class definitions (and lambdas)."""
+    """Like `source_order.walk`, but does not enter nested function or class definitions (and lambdas).
+    (What `scope_nodes` finds faster; the tests hold the two equal.)"""
     stack: list[Node] = [node]
     first = True
     while stack:
@@ -98,10 +99,12 @@ def scope_nodes(node: Node, kinds: frozenset[str]) -> list[Node]:
     for current in nodes_in_order(_kinds_query(kinds | OWN_SCOPE), node):
         if current.start_byte < skip_before:
             continue
-        if current.type in OWN_SCOPE and current != node:
+        kind = current.type
+        if kind in OWN_SCOPE and current != node:
             skip_before = current.end_byte
             continue
-        found.append(current)
+        if kind in kinds:  # (the query also finds the nested definitions to skip, and `node` itself)
+            found.append(current)
     return found
 
 
