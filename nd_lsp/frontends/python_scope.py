@@ -21,11 +21,10 @@ from nd_lsp.frontends.python_syntax import (
     field_id,
     function_params,
     literal_of,
-    nodes_in_order,
     python_language,
     text_of,
 )
-from nd_lsp.frontends.source_order import walk
+from nd_lsp.frontends.source_order import kinds_query, matches_in_order, walk
 
 _MUTATING_METHODS = frozenset(
     {"append", "extend", "insert", "update", "setdefault", "add", "pop", "popitem", "clear", "remove", "discard"}
@@ -210,8 +209,7 @@ _LEFT, _RIGHT, _OPERATOR = field_id("left"), field_id("right"), field_id("operat
 
 @functools.lru_cache(maxsize=1)
 def _walked_query() -> Query:
-    query: Query = Query(python_language(), "[" + " ".join(f"({kind})" for kind in sorted(_WALKED_KINDS)) + "] @node")
-    return query
+    return kinds_query(python_language(), sorted(_WALKED_KINDS))
 
 
 class ModuleWalk:
@@ -258,7 +256,7 @@ class ModuleWalk:
         Regions of the source whose nodes belong to another scope (a def's body) or to none (a def's
         header, a class, a lambda) are kept on a stack, innermost last, by the byte where they end.
         """
-        nodes = nodes_in_order(_walked_query(), root)
+        nodes = [node for _, node in matches_in_order(_walked_query(), root)]
         module_scope = self.module_scope
         above = _Above(root)
         regions: list[tuple[int, Scope | None]] = []  # (end byte, scope of the nodes before it)

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 import tree_sitter_python
-from tree_sitter import Language, Node, Query, QueryCursor
+from tree_sitter import Language, Node, Query
 
 from nd_lsp.frontends.byte_source_map import ByteSourceMap, node_text
 from nd_lsp.frontends.facts import LiteralValue, Span
+from nd_lsp.frontends.source_order import kinds_query, matches_in_order
 
 _STRING_PREFIX = re.compile(r"^[A-Za-z]*")
 
@@ -96,7 +97,7 @@ def scope_nodes(node: Node, kinds: frozenset[str]) -> list[Node]:
     rather than by a walk of every node in Python."""
     found: list[Node] = []
     skip_before = -1  # the end byte of the nested definition being skipped
-    for current in nodes_in_order(_kinds_query(kinds | OWN_SCOPE), node):
+    for _, current in matches_in_order(_kinds_query(kinds | OWN_SCOPE), node):
         if current.start_byte < skip_before:
             continue
         kind = current.type
@@ -108,18 +109,9 @@ def scope_nodes(node: Node, kinds: frozenset[str]) -> list[Node]:
     return found
 
 
-def nodes_in_order(query: Query, node: Node) -> list[Node]:
-    """The nodes under `node` (itself included) that `query`, a choice of single nodes captured as `@node`,
-    finds, in source order: such a query finishes each match as its walk of the tree enters the node, so
-    its matches come in the order a walk meets the nodes. (`captures` gathers each capture's nodes in a set
-    first, which then needs sorting: the two cost a third of the query itself.)"""
-    return [captured["node"][0] for _, captured in QueryCursor(query).matches(node)]
-
-
 @functools.lru_cache(maxsize=8)
 def _kinds_query(kinds: frozenset[str]) -> Query:
-    query: Query = Query(python_language(), "[" + " ".join(f"({kind})" for kind in sorted(kinds)) + "] @node")
-    return query
+    return kinds_query(python_language(), sorted(kinds))
 
 
 def unwrap(node: Node) -> Node:

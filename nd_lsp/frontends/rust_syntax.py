@@ -7,11 +7,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import tree_sitter_rust
-from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
+from tree_sitter import Language, Node, Parser, Query, Tree
 
 from nd_lsp.frontends.byte_source_map import node_text as text
 from nd_lsp.frontends.incremental_parse import IncrementalParser
-from nd_lsp.frontends.source_order import walk
+from nd_lsp.frontends.source_order import kinds_query, matches_in_order, walk
 
 # Nodes that spell a path: `a::b::C`, `C`, `a::b::C<T>` (generics are dropped by `path_of`).
 PATH_NODES = frozenset(
@@ -67,22 +67,14 @@ Found = list[tuple[str, Node]]  # nodes of QUERIED_KINDS with their kind, as a w
 
 def queried_nodes(root: Node, start: int = 0, end: int | None = None) -> Found:
     """The nodes of QUERIED_KINDS in root, root included, in source order (pre-order, as a walk meets
-    them), with their kind; only those meeting bytes start..end when end is given.
-
-    A match of a one-node pattern is complete when the query cursor enters the node, so matches come in
-    the order of a walk: no sort, and the pattern index names the kind.
-    """
-    cursor = QueryCursor(_kinds_query())
-    if end is not None:
-        cursor.set_byte_range(start, end)
+    them), with their kind; only those meeting bytes start..end when end is given."""
     kinds = _QUERY_ORDER
-    return [(kinds[index], match["node"][0]) for index, match in cursor.matches(root)]
+    return [(kinds[index], node) for index, node in matches_in_order(_kinds_query(), root, start, end)]
 
 
 @functools.lru_cache(maxsize=1)
 def _kinds_query() -> Query:
-    query: Query = Query(rust_language(), " ".join(f"({kind}) @node" for kind in _QUERY_ORDER))
-    return query
+    return kinds_query(rust_language(), _QUERY_ORDER)
 
 
 def parse_rust(source: bytes) -> Tree:

@@ -1,11 +1,11 @@
-"""Source order in a tree-sitter tree: a walk of every node, and the nodes a query found put in the order
-that walk meets them."""
+"""Source order in a tree-sitter tree: a walk of every node, the nodes of chosen kinds as a query finds them
+in that order, and nodes found otherwise put in the order that walk meets them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
-from tree_sitter import Node
+from tree_sitter import Language, Node, Query, QueryCursor
 
 
 def walk(node: Node) -> Iterator[Node]:
@@ -19,6 +19,27 @@ def walk(node: Node) -> Iterator[Node]:
         while not cursor.goto_next_sibling():
             if not cursor.goto_parent():
                 return
+
+
+def kinds_query(language: Language, kinds: Iterable[str]) -> Query:
+    """A query of the nodes of these kinds, one pattern per kind in the order given (a match's pattern index
+    names its kind), each node captured as `@node`: what `matches_in_order` reads."""
+    query: Query = Query(language, " ".join(f"({kind}) @node" for kind in kinds))
+    return query
+
+
+def matches_in_order(query: Query, node: Node, start: int = 0, end: int | None = None) -> list[tuple[int, Node]]:
+    """(pattern index, node) of each match of a `kinds_query` under `node` (itself included), in the order a
+    walk meets the nodes; with `end`, only the nodes meeting bytes start..end.
+
+    A match of a one-node pattern is complete when the cursor enters the node, so matches come in the order
+    of a walk: no sort (`captures` gathers each capture's nodes in a set first, which then needs one: the two
+    cost a third of the query itself).
+    """
+    cursor = QueryCursor(query)
+    if end is not None:
+        cursor.set_byte_range(start, end)
+    return [(index, captured["node"][0]) for index, captured in cursor.matches(node)]
 
 
 def in_source_order(nodes: list[Node]) -> list[Node]:
