@@ -42,12 +42,28 @@ class ByteSourceMap:
     def span(self, start: int, end: int) -> Span:
         return Span(self.path, self.position(start), self.position(end))
 
+    def node_start(self, node: Node, offset: int = 0) -> Position:
+        """Where a node starts; `offset` shifts nodes of a fragment re-parsed out of a larger text. In an
+        all-ASCII source a node of its own tree knows its position: tree-sitter's byte column is the
+        code-point column (rows end at `\\n` in both)."""
+        if offset or not self._ascii:
+            return self.position(node.start_byte + offset)
+        row, column = node.start_point
+        return Position(row, column)
+
+    def node_end(self, node: Node, offset: int = 0) -> Position:
+        if offset or not self._ascii:
+            return self.position(node.end_byte + offset)
+        row, column = node.end_point
+        return Position(row, column)
+
     def node_span(self, node: Node, offset: int = 0) -> Span:
         """The span of a node; `offset` shifts nodes of a fragment re-parsed out of a larger text."""
-        return self.span(node.start_byte + offset, node.end_byte + offset)
+        return Span(self.path, self.node_start(node, offset), self.node_end(node, offset))
 
-    def between(self, first: Node, last: Node) -> Span:
-        return self.span(first.start_byte, last.end_byte)
+    def between(self, first: Node, last: Node, offset: int = 0) -> Span:
+        """From the start of `first` to the end of `last`."""
+        return Span(self.path, self.node_start(first, offset), self.node_end(last, offset))
 
     def end_of_source(self) -> Position:
         return self.position(len(self.source))

@@ -166,7 +166,7 @@ class _RustReader:
         cache.summaries = self.summaries  # only the units of this text are kept
         scope = read_use_scope(self._nodes_with("use_declaration"))
         smap = ByteSourceMap(path, source)
-        self.ctx = RustFileContext(smap, scope, layout.rust_crate, layout.import_namespace, source.isascii())
+        self.ctx = RustFileContext(smap, scope, layout.rust_crate, layout.import_namespace)
         self.constants = read_constants(self._nodes_with("const_item", "static_item"))
         self.values = ValueReader(self.ctx.smap, self.constants)
         self.mutable_statics = {name for s in self.summaries.values() for name in s.mutable_statics}

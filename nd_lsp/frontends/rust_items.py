@@ -36,31 +36,19 @@ class RustFileContext:
     scope: UseScope
     crate: str  # the PDK crate, e.g. layout.rust_crate
     import_namespace: str
-    # In an all-ASCII file a code-point column is tree-sitter's byte column: a node of the file's tree knows
-    # its position, with no offset to look up.
-    ascii: bool
-
     def start(self, node: Node, offset: int = 0) -> Position:
         """Where a node starts; `offset` shifts nodes of a fragment re-parsed out of the file's text."""
-        if offset or not self.ascii:
-            return self.smap.position(node.start_byte + offset)
-        row, column = node.start_point
-        return Position(row, column)
+        return self.smap.node_start(node, offset)
 
     def end(self, node: Node, offset: int = 0) -> Position:
-        if offset or not self.ascii:
-            return self.smap.position(node.end_byte + offset)
-        row, column = node.end_point
-        return Position(row, column)
+        return self.smap.node_end(node, offset)
 
     def span(self, node: Node, offset: int = 0) -> Span:
-        if offset or not self.ascii:
-            return self.smap.node_span(node, offset)
-        return Span(self.smap.path, Position(*node.start_point), Position(*node.end_point))
+        return self.smap.node_span(node, offset)
 
     def between(self, first: Node, last: Node, offset: int = 0) -> Span:
         """From the start of `first` to the end of `last`."""
-        return Span(self.smap.path, self.start(first, offset), self.end(last, offset))
+        return self.smap.between(first, last, offset)
 
     def is_pdk_path(self, resolved: tuple[str, ...]) -> bool:
         return bool(self.crate) and len(resolved) >= 2 and resolved[0] == self.crate
